@@ -63,9 +63,12 @@ run_path(const char *path, unsigned *count)
 		perror(path);
 		return 1;
 	}
-	while ((e = readdir(d)) != NULL) {
+	for (;;) {
 		char sub[4096];
 
+		e = readdir(d);
+		if (e == NULL)
+			break;
 		if (e->d_name[0] == '.')
 			continue;
 		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path,

@@ -42,7 +42,7 @@ echo "== fuzz smoke runs (${FUZZ_SECONDS}s each)"
 fuzz_pass=0; fuzz_fail=0
 mkdir -p build-asan/fuzz-smoke
 for t in build-asan/fuzz/fuzz_*; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	name=$(basename "$t")
 	corpus="$top/fuzz/corpus/${name#fuzz_}"
 	work="build-asan/fuzz-smoke/$name"

@@ -119,6 +119,7 @@ struct sk_dns_answer {
 	bool from_cache;    /* answered from the per-run cache */
 };
 
+/* Take a reference to an answer; returns `ans`. */
 SK_API const struct sk_dns_answer *
 sk_dns_answer_ref(const struct sk_dns_answer *ans);
 
@@ -265,6 +266,7 @@ struct sk_resolver_stats {
 	uint64_t tempfail;    /* answers with TEMPFAIL */
 };
 
+/* Copy the resolver's counters into *out. */
 SK_API void
 sk_resolver_get_stats(const struct sk_resolver *r,
 		      struct sk_resolver_stats *out);

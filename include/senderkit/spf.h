@@ -130,6 +130,7 @@ sk_spf_record_free(struct sk_spf_record *rec);
 SK_API bool
 sk_spf_is_record(const char *text, size_t len);
 
+/* Number of terms (mechanisms and modifiers) in a parsed record. */
 SK_API size_t
 sk_spf_record_nterms(const struct sk_spf_record *rec);
 
@@ -181,8 +182,9 @@ struct sk_spf_opts {
 	unsigned max_dns_terms;
 	unsigned max_void;
 	/* Explanation used for "fail" when the record has no exp= or it
-	 * does not work (section 6.2).  A macro-string; NULL gives
-	 * "%{d} does not designate %{i} as permitted sender"... see man page. */
+	 * does not work (section 6.2).  A macro-string, expanded like exp=
+	 * text; NULL gives the library default documented in
+	 * senderkit-spf(1). */
 	const char *default_exp;
 	/* Do not fetch exp= explanations (saves DNS in bulk checks). */
 	bool no_exp;
@@ -314,9 +316,11 @@ sk_spf_lint_record(struct sk_resolver *r, const char *record, size_t len,
 		   const char *domain, struct sk_spf_lint **out,
 		   struct sk_err *err);
 
+/* Free a lint result.  Accepts NULL. */
 SK_API void
 sk_spf_lint_free(struct sk_spf_lint *l);
 
+/* Number of findings (0 when the record is clean). */
 SK_API size_t
 sk_spf_lint_nfindings(const struct sk_spf_lint *l);
 
@@ -371,6 +375,7 @@ sk_spf_merge(struct sk_resolver *r, const char *record, size_t len,
 	     const char *include_domain, struct sk_spf_merge **out,
 	     struct sk_err *err);
 
+/* Free a merge result.  Accepts NULL. */
 SK_API void
 sk_spf_merge_free(struct sk_spf_merge *m);
 
