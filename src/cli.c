@@ -1,0 +1,308 @@
+/*
+ * src/cli.c - shared helpers of the senderkit program: messages, exit
+ * codes, getopt_long wrapping, the DNS backend options, JSON output that
+ * stays valid UTF-8 whatever bytes a DNS answer carried (RFC 8259 section
+ * 8.1 requires UTF-8).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("senderkit: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("senderkit: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("senderkit: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'senderkit %s --help' for more information.\n",
+		cmd);
+	return CLI_EXIT_USAGE;
+}
+
+void
+cli_getopt_reset(void)
+{
+	optind = 0; /* glibc: full re-initialisation */
+	opterr = 0;
+}
+
+int
+cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	   const struct option *longopts)
+{
+	char spec[64];
+	int c;
+
+	snprintf(spec, sizeof(spec), ":%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c == '?') {
+		if (optopt != 0 && optopt < 0x100)
+			cli_usage(cmd, "unknown option '-%c'", optopt);
+		else
+			cli_usage(cmd, "unknown option '%s'",
+				  argv[optind - 1]);
+		return -2;
+	}
+	if (c == ':') {
+		if (optopt != 0 && optopt < 0x100)
+			cli_usage(cmd, "option '-%c' needs an argument",
+				  optopt);
+		else
+			cli_usage(cmd, "option '%s' needs an argument",
+				  argv[optind - 1]);
+		return -2;
+	}
+	return c;
+}
+
+bool
+cli_parse_uint(const char *s, unsigned long min, unsigned long max,
+	       unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool
+cli_dns_option(const char *cmd, struct cli_dns *d, int opt, const char *arg,
+	       int *rc)
+{
+	unsigned long v;
+
+	*rc = 0;
+	switch (opt) {
+	case CLI_OPT_ZONE:
+		if (d->nzones >= CLI_MAX_ZONES) {
+			*rc = cli_usage(cmd, "too many --zone files (max %d)",
+					CLI_MAX_ZONES);
+			return true;
+		}
+		d->zones[d->nzones++] = arg;
+		return true;
+	case CLI_OPT_SERVER:
+		d->server = arg;
+		return true;
+	case CLI_OPT_TIMEOUT:
+		if (!cli_parse_uint(arg, 1, 600000, &v)) {
+			*rc = cli_usage(cmd, "--timeout wants milliseconds "
+					"(1-600000), not '%s'", arg);
+			return true;
+		}
+		d->timeout_ms = (unsigned)v;
+		return true;
+	default:
+		return false;
+	}
+}
+
+int
+cli_resolver(const struct cli_dns *d, struct sk_resolver **out)
+{
+	struct sk_resolver_opts o;
+	struct sk_err err;
+	sk_status st;
+	size_t i;
+
+	*out = NULL;
+	sk_err_clear(&err);
+	if (d->nzones > 0 && d->server != NULL) {
+		cli_error("--zone and --server cannot be combined");
+		return CLI_EXIT_USAGE;
+	}
+	if (d->nzones > 0) {
+		st = sk_resolver_new_zones(out, &err);
+		if (st != SK_OK) {
+			cli_error("cannot create zone resolver: %s",
+				  err.msg[0] ? err.msg : sk_strerror(st));
+			return CLI_EXIT_DNS;
+		}
+		for (i = 0; i < d->nzones; i++) {
+			st = sk_resolver_load_zone(*out, d->zones[i], NULL,
+						   &err);
+			if (st != SK_OK && strstr(err.msg, d->zones[i]) !=
+			    NULL) {
+				/* The library's message names the file. */
+				cli_error("%s", err.msg);
+			} else if (st != SK_OK) {
+				if (err.line > 0)
+					cli_error("%s:%u: %s", d->zones[i],
+						  err.line, err.msg);
+				else
+					cli_error("%s: %s", d->zones[i],
+						  err.msg[0] ? err.msg :
+						  sk_strerror(st));
+			}
+			if (st != SK_OK) {
+				sk_resolver_free(*out);
+				*out = NULL;
+				return CLI_EXIT_USAGE;
+			}
+		}
+		return CLI_EXIT_OK;
+	}
+	memset(&o, 0, sizeof(o));
+	o.server = d->server;
+	o.timeout_ms = d->timeout_ms;
+	st = sk_resolver_new_live(out, &o, &err);
+	if (st == SK_EINVAL) {
+		cli_error("--server: %s", err.msg[0] ? err.msg :
+			  sk_strerror(st));
+		return CLI_EXIT_USAGE;
+	}
+	if (st != SK_OK) {
+		cli_error("cannot set up DNS: %s",
+			  err.msg[0] ? err.msg : sk_strerror(st));
+		return CLI_EXIT_DNS;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* Length of the valid UTF-8 sequence at p (RFC 3629 section 4), 0 when
+ * the bytes there are not one. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	size_t len, i;
+	unsigned long cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+json_t *
+cli_json_bytes(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	static const char hex[] = "0123456789abcdef";
+	char *tmp;
+	size_t i, k, n, o;
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	/* Fast path: already valid. */
+	for (i = 0; i < len; i += n) {
+		n = utf8_seq(p + i, len - i);
+		if (n == 0)
+			break;
+	}
+	if (i >= len)
+		return json_stringn(s, len);
+	tmp = malloc(len * 4 + 1);
+	if (tmp == NULL)
+		return NULL;
+	o = 0;
+	for (i = 0; i < len; i += n) {
+		n = utf8_seq(p + i, len - i);
+		if (n == 0) {
+			tmp[o++] = '\\';
+			tmp[o++] = 'x';
+			tmp[o++] = hex[p[i] >> 4];
+			tmp[o++] = hex[p[i] & 0xf];
+			n = 1;
+			continue;
+		}
+		for (k = 0; k < n; k++)
+			tmp[o++] = (char)p[i + k];
+	}
+	j = json_stringn(tmp, o);
+	free(tmp);
+	return j;
+}
+
+json_t *
+cli_json_str(const char *s)
+{
+	if (s == NULL)
+		return json_null();
+	return cli_json_bytes(s, strlen(s));
+}
+
+void
+cli_json_set_str(json_t *obj, const char *key, const char *s)
+{
+	json_object_set_new(obj, key, cli_json_str(s));
+}
+
+int
+cli_json_print(json_t *v, bool compact)
+{
+	char *s;
+	size_t flags = JSON_ENSURE_ASCII;
+
+	flags |= compact ? JSON_COMPACT : JSON_INDENT(2);
+	s = json_dumps(v, flags);
+	json_decref(v);
+	if (s == NULL) {
+		cli_error("out of memory formatting JSON");
+		return -1;
+	}
+	fputs(s, stdout);
+	fputc('\n', stdout);
+	free(s);
+	return 0;
+}

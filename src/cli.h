@@ -1,0 +1,96 @@
+/*
+ * src/cli.h - shared pieces of the senderkit command-line program: option
+ * parsing helpers, the DNS options every command takes, message formatting,
+ * exit codes and UTF-8-safe JSON output.
+ */
+#ifndef SK_CLI_H
+#define SK_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <jansson.h>
+#include <senderkit/senderkit.h>
+#include <util/util.h>
+
+/* Exit codes of every command (documented in senderkit(1)). */
+enum {
+	CLI_EXIT_OK = 0,       /* done (whatever the SPF result) */
+	CLI_EXIT_FINDINGS = 1, /* findings of error severity, refusal */
+	CLI_EXIT_USAGE = 2,    /* usage or input error */
+	CLI_EXIT_DNS = 3,      /* could not complete: DNS failed */
+};
+
+/* getopt_long values of the shared options (above any short option). */
+enum {
+	CLI_OPT_ZONE = 0x100,
+	CLI_OPT_SERVER,
+	CLI_OPT_TIMEOUT,
+	CLI_OPT_JSON,
+	CLI_OPT_HELP,
+	CLI_OPT_FIRST_CMD /* commands number their own options from here */
+};
+
+/* The long options of the DNS backend choice, for a command's table. */
+#define CLI_DNS_LONGOPTS                                                  \
+	{"zone", required_argument, NULL, CLI_OPT_ZONE},                  \
+	{"server", required_argument, NULL, CLI_OPT_SERVER},              \
+	{"timeout", required_argument, NULL, CLI_OPT_TIMEOUT}
+
+#define CLI_MAX_ZONES 64
+
+struct cli_dns {
+	const char *zones[CLI_MAX_ZONES];
+	size_t nzones;
+	const char *server;
+	unsigned timeout_ms;
+};
+
+/* "senderkit: error: ..." on stderr. */
+void cli_error(const char *fmt, ...) SK_PRINTF(1, 2);
+/* "senderkit: warning: ..." on stderr. */
+void cli_warn(const char *fmt, ...) SK_PRINTF(1, 2);
+/* A usage error of command `cmd` ("spf check"): prints the message and a
+ * hint to --help; returns CLI_EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) SK_PRINTF(2, 3);
+
+/*
+ * Run getopt_long over argv with ':' prepended to `shortopts` and
+ * diagnostics turned off.  Returns the option value, -1 at the end, or
+ * -2 after printing a usage error naming the unknown option or the
+ * missing argument (the caller returns CLI_EXIT_USAGE).
+ */
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
+/* Reset getopt for a new argument vector. */
+void cli_getopt_reset(void);
+
+/* Handle a DNS option; true when `opt` was one (sets *rc to 0 or 2). */
+bool cli_dns_option(const char *cmd, struct cli_dns *d, int opt,
+		    const char *arg, int *rc);
+/* Create the resolver chosen by the options; returns an exit code. */
+int cli_resolver(const struct cli_dns *d, struct sk_resolver **out);
+
+/* Parse an unsigned decimal within [min, max]; false on junk. */
+bool cli_parse_uint(const char *s, unsigned long min, unsigned long max,
+		    unsigned long *out);
+
+/* A JSON string from arbitrary bytes: valid UTF-8 is kept as is, each
+ * byte that is not part of a valid UTF-8 sequence becomes the text
+ * "\xNN".  Never NULL for non-NULL s (NULL s gives JSON null). */
+json_t *cli_json_bytes(const char *s, size_t len);
+json_t *cli_json_str(const char *s);
+/* Set key to a string (null when s is NULL). */
+void cli_json_set_str(json_t *obj, const char *key, const char *s);
+/* Print a JSON value to stdout: indented, or one line when `compact`,
+ * then a newline.  Steals the reference. */
+int cli_json_print(json_t *v, bool compact);
+
+/* Commands. */
+int cmd_spf(int argc, char **argv);
+int cmd_dns(int argc, char **argv);
+void cmd_spf_usage(FILE *f);
+void cmd_dns_usage(FILE *f);
+
+#endif /* SK_CLI_H */
