@@ -27,8 +27,13 @@ configure() { # dir, then meson options
 echo "== build 1/2: gcc, -Werror"
 CC=gcc configure build --werror
 ninja -C build
+rm -f build/meson-logs/*.json build-asan/meson-logs/*.json # no stale counts
 echo "== tests 1/2"
 meson test -C build --print-errorlogs --num-processes 2 || true
+echo "== unit, conformance and corpus replays under valgrind (leaks fail)"
+meson test -C build --setup valgrind --print-errorlogs \
+	--num-processes 2 --suite unit --suite conformance \
+	--suite fuzz-replay --logbase valgrind || true
 
 echo "== build 2/2: clang, ASan + UBSan, libFuzzer targets"
 CC=clang configure build-asan --werror -Db_sanitize=address,undefined \
@@ -60,5 +65,6 @@ for t in build-asan/fuzz/fuzz_*; do
 done
 
 /usr/bin/python3 scripts/count-tests.py build/meson-logs/testlog.json \
+	build/meson-logs/valgrind-valgrind.json \
 	build-asan/meson-logs/testlog.json \
 	--extra-passed "$fuzz_pass" --extra-failed "$fuzz_fail"

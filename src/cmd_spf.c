@@ -139,6 +139,7 @@ outcome_json(const struct sk_spf_outcome *o)
 	cli_json_set_str(j, "result", sk_spf_result_str(o->result));
 	cli_json_set_str(j, "mechanism", o->mechanism);
 	cli_json_set_str(j, "mechanism_domain", o->mechanism_domain);
+	cli_json_set_str(j, "match_path", o->match_path);
 	cli_json_set_str(j, "explanation", o->explanation);
 	cli_json_set_str(j, "problem", o->problem);
 	json_object_set_new(j, "lookups", json_integer(o->lookups));
@@ -170,6 +171,9 @@ outcome_text(const struct sk_spf_outcome *o, bool received)
 		else
 			printf("mechanism: %s\n", o->mechanism);
 	}
+	/* Through an include or a redirect: show the whole way. */
+	if (o->match_path != NULL && strchr(o->match_path, '>') != NULL)
+		printf("path: %s\n", o->match_path);
 	if (o->domain != NULL)
 		printf("domain: %s\n", o->domain);
 	if (o->explanation != NULL)

@@ -183,8 +183,8 @@ struct sk_spf_opts {
 	unsigned max_void;
 	/* Explanation used for "fail" when the record has no exp= or it
 	 * does not work (section 6.2).  A macro-string, expanded like exp=
-	 * text; NULL gives the library default documented in
-	 * senderkit-spf(1). */
+	 * text; NULL gives "%{d} does not designate %{c} as permitted
+	 * sender" (%{c} keeps an IPv6 client readable). */
 	const char *default_exp;
 	/* Do not fetch exp= explanations (saves DNS in bulk checks). */
 	bool no_exp;
@@ -205,6 +205,10 @@ struct sk_spf_outcome {
 	 * mechanism matched (default neutral, none, errors). */
 	const char *mechanism;
 	const char *mechanism_domain;
+	/* How the decision was reached through include and redirect, outer
+	 * record first: "example.com: include:_spf.p.net > _spf.p.net:
+	 * ip4:192.0.2.0/24".  NULL exactly when mechanism is NULL. */
+	const char *match_path;
 	/* For fail: the explanation (section 6.2), from exp= or the default.
 	 * NULL otherwise. */
 	const char *explanation;

@@ -77,6 +77,30 @@ const struct sk_dns_answer *sk__dns_answer_from_raw(const char *qname,
 sk_status sk__dns_packet_to_raw(const uint8_t *wire, size_t len,
 				ldns_pkt **pkt, struct sk__dns_raw *raw);
 
+/*
+ * Have cb(arg, ans) called from the next sk_resolver_run(), as if a
+ * question had been answered, without asking anything: for results known
+ * at once that must still arrive through the event loop.  `ans` is a
+ * placeholder (status NODATA, qtype 0) the callback must ignore.
+ */
+sk_status sk__dns_defer(struct sk_resolver *r, sk_dns_cb cb, void *arg);
+
+/*
+ * Cleanup hooks: work that lives on a resolver (an evaluation waiting for
+ * answers) registers a hook; sk_resolver_free() unlinks each hook still
+ * registered and calls fn, which frees that work (its callbacks are never
+ * called).  Embed the struct; zero it before sk__dns_hook_add().
+ */
+struct sk__dns_hook {
+	struct sk__dns_hook *prev, *next;
+	void (*fn)(struct sk__dns_hook *h);
+	bool linked;
+};
+
+void sk__dns_hook_add(struct sk_resolver *r, struct sk__dns_hook *h);
+/* Unlink; does nothing when not linked. */
+void sk__dns_hook_del(struct sk_resolver *r, struct sk__dns_hook *h);
+
 /* Names (name.c). */
 /* Check a presentation-form name for sk_dns_query (RFC 1035 2.3.4). */
 bool sk__dns_name_valid(const char *name);

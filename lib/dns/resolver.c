@@ -20,6 +20,7 @@ struct ans {
 	struct sk_dns_answer pub;
 	unsigned refs;
 	struct ans *base;
+	bool fixed; /* static storage, never freed */
 };
 
 /* Handed out when even a TEMPFAIL answer cannot be allocated. */
@@ -32,6 +33,20 @@ static struct ans oom_ans = {
 		.why = "out of memory",
 	},
 	.refs = 1,
+	.fixed = true,
+};
+
+/* Handed to the callbacks of sk__dns_defer(). */
+static struct ans defer_ans = {
+	.pub = {
+		.status = SK_DNS_NODATA,
+		.rcode = 0,
+		.qname = "",
+		.cname = "",
+		.why = "",
+	},
+	.refs = 1,
+	.fixed = true,
 };
 
 /* One asker.  The same node waits on a flight, then sits in the delivery
@@ -77,6 +92,7 @@ struct sk_resolver {
 	struct waiter *dq_head, **dq_tail;
 	size_t pending;  /* user questions not yet delivered */
 	size_t inflight; /* backend questions not yet answered */
+	struct sk__dns_hook *hooks;
 	struct sk_resolver_stats stats;
 };
 
@@ -87,7 +103,7 @@ sk_dns_answer_ref(const struct sk_dns_answer *pub)
 {
 	struct ans *a = (struct ans *)(uintptr_t)pub;
 
-	if (a != NULL && a != &oom_ans)
+	if (a != NULL && !a->fixed)
 		a->refs++;
 	return pub;
 }
@@ -95,7 +111,7 @@ sk_dns_answer_ref(const struct sk_dns_answer *pub)
 static void
 ans_unref(struct ans *a)
 {
-	if (a == NULL || a == &oom_ans)
+	if (a == NULL || a->fixed)
 		return;
 	if (--a->refs > 0)
 		return;
@@ -244,6 +260,7 @@ ans_new(const char *qname, uint16_t qtype, enum sk_dns_status st, int rcode,
 	for (size_t i = 0; i < n; i++)
 		rr_copy(&rr[i], &rrs[i], &p);
 	a->refs = 1;
+	a->fixed = false;
 	a->pub.status = st;
 	a->pub.rcode = rcode;
 	a->pub.qtype = qtype;
@@ -273,6 +290,7 @@ ans_view(struct ans *base, const char *qname, bool from_cache)
 		v->pub.cname = q;
 	v->pub.from_cache = from_cache;
 	v->refs = 1;
+	v->fixed = false;
 	v->base = base;
 	base->refs++;
 	return v;
@@ -885,6 +903,12 @@ sk_resolver_free(struct sk_resolver *r)
 
 	if (r == NULL)
 		return;
+	while (r->hooks != NULL) {
+		struct sk__dns_hook *h = r->hooks;
+
+		sk__dns_hook_del(r, h);
+		h->fn(h);
+	}
 	r->ops->destroy(r->be);
 	r->be = NULL;
 	while (r->qlist != NULL)
@@ -898,6 +922,51 @@ sk_resolver_free(struct sk_resolver *r)
 	sk__dns_htab_free(&r->cache);
 	sk__dns_htab_free(&r->flights);
 	sk__free(r);
+}
+
+void
+sk__dns_hook_add(struct sk_resolver *r, struct sk__dns_hook *h)
+{
+	if (h->linked)
+		return;
+	h->prev = NULL;
+	h->next = r->hooks;
+	if (r->hooks != NULL)
+		r->hooks->prev = h;
+	r->hooks = h;
+	h->linked = true;
+}
+
+void
+sk__dns_hook_del(struct sk_resolver *r, struct sk__dns_hook *h)
+{
+	if (!h->linked)
+		return;
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else
+		r->hooks = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	h->prev = h->next = NULL;
+	h->linked = false;
+}
+
+sk_status
+sk__dns_defer(struct sk_resolver *r, sk_dns_cb cb, void *arg)
+{
+	struct waiter *w = sk__calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return SK_ENOMEM;
+	w->cb = cb;
+	w->arg = arg;
+	r->pending++;
+	w->next = NULL;
+	w->a = &defer_ans;
+	*r->dq_tail = w;
+	r->dq_tail = &w->next;
+	return SK_OK;
 }
 
 SK_API const char *

@@ -17,10 +17,12 @@
 #include <string.h>
 #include <time.h>
 #include "spf_internal.h"
+#include "dns/dns_internal.h"
 
 #define PENDING 100     /* check_host: answers missing, questions asked */
 #define MAX_DEPTH 64    /* include/redirect nesting, whatever the limits */
 #define PROBLEM_MAX 512
+#define PATH_MAX_LEN 1024 /* match path text, truncated beyond */
 #define NAMEBUF (SK_SPF_MAX_EXPLANATION + 1)
 
 static const char default_exp_text[] =
@@ -67,8 +69,8 @@ struct eval {
 	struct rent *recs;
 	size_t nrecs, arecs;
 	size_t outstanding;
-	bool deferred; /* a dummy question stands for an immediate result */
-	int immediate; /* that result */
+	int immediate; /* a result known at once, delivered deferred */
+	struct sk__dns_hook hook; /* freed with the resolver if pending */
 	sk_status failed; /* error met while questions were out */
 	bool silent;      /* start() failed: free without callback */
 
@@ -77,6 +79,7 @@ struct eval {
 	const char *mech;
 	size_t mech_len;
 	char mech_domain[SK_DNS_MAX_NAME + 1];
+	char path[PATH_MAX_LEN]; /* "d1: include:d2 > d2: ip4:..." */
 	char *expl;
 	char problem[PROBLEM_MAX];
 	bool have_problem;
@@ -573,6 +576,38 @@ count_lookup(struct eval *ev)
 	return true;
 }
 
+/* Forget a match made inside an include that did not match itself. */
+static void
+clear_match(struct eval *ev)
+{
+	ev->mech = NULL;
+	ev->mech_len = 0;
+	ev->mech_domain[0] = '\0';
+	ev->path[0] = '\0';
+}
+
+/* Put "domain: term" in front of the match path (built inside out). */
+static void
+path_prepend(struct eval *ev, const char *domain, const char *term,
+	     size_t tlen)
+{
+	char tmp[PATH_MAX_LEN];
+	size_t n, rest = strlen(ev->path);
+	int w;
+
+	w = snprintf(tmp, sizeof(tmp), "%s: %.*s%s", domain,
+		     (int)(tlen > 300 ? 300 : tlen), term,
+		     rest > 0 ? " > " : "");
+	n = w < 0 ? 0 : (size_t)w;
+	if (n >= sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	if (rest > sizeof(tmp) - 1 - n)
+		rest = sizeof(tmp) - 1 - n; /* truncated at the end */
+	memcpy(tmp + n, ev->path, rest);
+	tmp[n + rest] = '\0';
+	memcpy(ev->path, tmp, n + rest + 1);
+}
+
 /* Map the internal "permerror already explained" code. */
 #define PERM (SK_SPF_PERMERROR + 1000)
 
@@ -627,6 +662,8 @@ mechanism(struct eval *ev, const struct sk_spf_term *t, const char *domain,
 		case SK_SPF_FAIL:
 		case SK_SPF_SOFTFAIL:
 		case SK_SPF_NEUTRAL:
+			/* The inner match decided nothing out here. */
+			clear_match(ev);
 			return 0;
 		case SK_SPF_TEMPERROR:
 			return RES(SK_SPF_TEMPERROR);
@@ -835,6 +872,7 @@ check_host(struct eval *ev, const char *domain, unsigned depth,
 			ev->mech_len = t->text_len;
 			snprintf(ev->mech_domain, sizeof(ev->mech_domain),
 				 "%s", domain);
+			path_prepend(ev, domain, t->text, t->text_len);
 			if (res == SK_SPF_FAIL && !in_include) {
 				rc = explain(ev, rec, domain);
 				if (rc != 0)
@@ -858,6 +896,9 @@ check_host(struct eval *ev, const char *domain, unsigned depth,
 				    "7208 section 6.1)", buf);
 			return SK_SPF_PERMERROR;
 		}
+		if (rc >= 0 && rc != PENDING && ev->path[0] != '\0')
+			path_prepend(ev, domain, rec->redirect->text,
+				     rec->redirect->text_len);
 		return rc;
 	}
 	/* Section 4.7: no match, no redirect. */
@@ -871,6 +912,7 @@ ev_free(struct eval *ev)
 {
 	if (ev == NULL)
 		return;
+	sk__dns_hook_del(ev->r, &ev->hook);
 	for (size_t i = 0; i < ev->nq; i++) {
 		sk_dns_answer_unref(ev->q[i]->ans);
 		sk__free(ev->q[i]->name);
@@ -904,6 +946,7 @@ sk_spf_outcome_free(struct sk_spf_outcome *o)
 	sk__free((char *)o->receiver);
 	sk__free((char *)o->mechanism);
 	sk__free((char *)o->mechanism_domain);
+	sk__free((char *)o->match_path);
 	sk__free((char *)o->explanation);
 	sk__free((char *)o->problem);
 	sk__free(o);
@@ -921,7 +964,7 @@ make_outcome(struct eval *ev, int res)
 	o->identity = ev->identity;
 	o->lookups = ev->lookups;
 	o->void_lookups = ev->voids;
-	o->dns_queries = (unsigned)ev->nq - (ev->deferred ? 1 : 0);
+	o->dns_queries = (unsigned)ev->nq;
 	o->domain = sk__strdup(ev->domain);
 	o->sender = sk__strdup(ev->sender);
 	o->ip = sk__strdup(ev->ipstr);
@@ -932,7 +975,9 @@ make_outcome(struct eval *ev, int res)
 	    res <= SK_SPF_SOFTFAIL) {
 		o->mechanism = sk__strndup(ev->mech, ev->mech_len);
 		o->mechanism_domain = sk__strdup(ev->mech_domain);
-		fail |= !o->mechanism || !o->mechanism_domain;
+		o->match_path = sk__strdup(ev->path);
+		fail |= !o->mechanism || !o->mechanism_domain ||
+			!o->match_path;
 	}
 	if (res == SK_SPF_FAIL && ev->expl != NULL) {
 		o->explanation = sk__strdup(ev->expl);
@@ -960,6 +1005,7 @@ step(struct eval *ev)
 	ev->mech = NULL;
 	ev->mech_len = 0;
 	ev->mech_domain[0] = '\0';
+	ev->path[0] = '\0';
 	ev->have_problem = false;
 	ev->problem[0] = '\0';
 	sk__free(ev->expl);
@@ -986,12 +1032,21 @@ finish(struct eval *ev, int rc)
 static void
 on_deferred(void *arg, const struct sk_dns_answer *ans)
 {
-	struct qent *q = arg;
+	struct eval *ev = arg;
 
 	(void)ans;
-	q->done = true;
-	q->ev->outstanding--;
-	finish(q->ev, q->ev->immediate);
+	finish(ev, ev->immediate);
+}
+
+/* The resolver is freed under a pending evaluation: drop it silently
+ * (sk_spf_check_start documents that no callback comes). */
+static void
+on_resolver_free(struct sk__dns_hook *h)
+{
+	struct eval *ev = (struct eval *)(void *)((char *)h -
+						  offsetof(struct eval, hook));
+
+	ev_free(ev);
 }
 
 static void
@@ -1034,6 +1089,8 @@ ev_new(struct sk_resolver *r, const struct sk_spf_request *req,
 			       "'%.64s'", req->ip);
 	}
 	ev->r = r;
+	ev->hook.fn = on_resolver_free;
+	sk__dns_hook_add(r, &ev->hook);
 	sk__spf_ip_str(&ev->ip, ev->ipstr, sizeof(ev->ipstr));
 	ev->max_terms = opts && opts->max_dns_terms ? opts->max_dns_terms
 						    : SK_SPF_MAX_DNS_TERMS;
@@ -1112,40 +1169,13 @@ start(struct sk_resolver *r, const struct sk_spf_request *req,
 		finish(ev, rc);
 		return SK_OK;
 	}
-	/*
-	 * Known without DNS (a malformed domain, section 4.3), but the
-	 * callback must come from sk_resolver_run(): ride on a question
-	 * about the reserved name "invalid" (RFC 6761 section 6.4).
-	 */
-	{
-		struct qent *q = sk__calloc(1, sizeof(*q));
-		struct qent **qv = sk__calloc(1, sizeof(*qv));
-
-		if (q == NULL || qv == NULL) {
-			sk__free(q);
-			sk__free(qv);
-			ev_free(ev);
-			return sk__err(err, SK_ENOMEM, "out of memory");
-		}
-		q->ev = ev;
-		q->type = SK_DNS_TXT;
-		q->name = sk__strdup("invalid");
-		ev->q = qv;
-		ev->aq = 1;
-		if (q->name == NULL) {
-			sk__free(q);
-			ev_free(ev);
-			return sk__err(err, SK_ENOMEM, "out of memory");
-		}
-		ev->q[ev->nq++] = q;
-		ev->deferred = true;
-		ev->immediate = rc;
-		st = sk_dns_query(r, "invalid", SK_DNS_TXT, on_deferred, q);
-		if (st != SK_OK) {
-			ev_free(ev);
-			return sk__err(err, st, "cannot schedule the result");
-		}
-		ev->outstanding++;
+	/* Known without DNS (a malformed domain, section 4.3), but the
+	 * callback must come from sk_resolver_run(). */
+	ev->immediate = rc;
+	st = sk__dns_defer(r, on_deferred, ev);
+	if (st != SK_OK) {
+		ev_free(ev);
+		return sk__err(err, st, "cannot schedule the result");
 	}
 	return SK_OK;
 }

@@ -26,7 +26,7 @@ static const struct sk_dns_answer *
 ask(struct sk_resolver *r, const char *name, uint16_t type)
 {
 	const struct sk_dns_answer *a = NULL;
-	struct sk_err e;
+	struct sk_err e = { .code = SK_OK };
 
 	if (sk_dns_resolve(r, name, type, &a, &e) != SK_OK)
 		return NULL;
@@ -71,7 +71,7 @@ static struct sk_resolver *
 script_setup(void)
 {
 	struct sk_resolver *r = NULL;
-	struct sk_err e;
+	struct sk_err e = { .code = SK_OK };
 	const char *strs[] = { "v=spf1 ", "-all" };
 	const size_t lens[] = { 7, 4 };
 
@@ -114,7 +114,7 @@ test_script(void)
 	struct sk_resolver *r = script_setup();
 	const struct sk_dns_answer *a;
 	struct sk_resolver_stats st;
-	struct sk_err e;
+	struct sk_err e = { .code = SK_OK };
 	char name[64];
 
 	ok(r != NULL, "script resolver created");
@@ -351,7 +351,7 @@ test_zones(void)
 {
 	struct sk_resolver *r = NULL;
 	const struct sk_dns_answer *a;
-	struct sk_err e;
+	struct sk_err e = { .code = SK_OK };
 	static const char bad[] =
 		"$ORIGIN bad.example.\n"
 		"$TTL 60\n"
@@ -527,7 +527,7 @@ test_live(void)
 	struct sk_resolver *r = NULL;
 	struct sk_resolver_opts o = { 0 };
 	const struct sk_dns_answer *a = NULL;
-	struct sk_err e;
+	struct sk_err e = { .code = SK_OK };
 	struct timespec t0, t1;
 	long ms;
 	static const char *const bad[] = {

@@ -357,6 +357,10 @@ zone(void)
 	ADD("inc.many.example", SK_DNS_TXT,
 	    "\"v=spf1 a:h.many.example ip4:10.0.0.0/25\"");
 	ADD("h.many.example", SK_DNS_A, "10.1.0.1");
+	/* An include whose own -all must not leak out as the decision. */
+	ADD("outer.example", SK_DNS_TXT, "\"v=spf1 include:inner.example\"");
+	ADD("inner.example", SK_DNS_TXT, "\"v=spf1 ip4:192.0.2.1 -all\"");
+	ADD("redir.example", SK_DNS_TXT, "\"v=spf1 redirect=outer.example\"");
 #undef ADD
 	return r;
 }
@@ -398,6 +402,27 @@ test_check(void)
 		ok(o->explanation == NULL && o->problem == NULL,
 		   "no explanation or problem on pass");
 		is_int(o->lookups, 0, "ip4 costs no lookup");
+	}
+	sk_spf_outcome_free(o);
+	/* Section 5.2: an include that does not match decides nothing;
+	 * the default neutral of section 4.7 names no mechanism. */
+	o = check(r, "198.51.100.1", "user@outer.example");
+	if (o != NULL) {
+		is_int(o->result, SK_SPF_NEUTRAL, "include fail -> neutral");
+		ok(o->mechanism == NULL && o->match_path == NULL,
+		   "inner -all not reported as the decision");
+	}
+	sk_spf_outcome_free(o);
+	o = check(r, "192.0.2.1", "user@redir.example");
+	if (o != NULL) {
+		is_int(o->result, SK_SPF_PASS, "pass through redirect+include");
+		is_str(o->mechanism, "include:inner.example",
+		       "mechanism of the redirect target's record");
+		is_str(o->match_path,
+		       "redir.example: redirect=outer.example > outer.example:"
+		       " include:inner.example > inner.example: "
+		       "ip4:192.0.2.1",
+		       "match path, outer record first");
 	}
 	sk_spf_outcome_free(o);
 	o = check(r, "198.51.100.7", "user@OK.example");
@@ -585,6 +610,26 @@ test_async(void)
 	is_int(once, 50, "every evaluation called back exactly once");
 	is_int(good, 50, "every evaluation got its own result");
 	sk_resolver_free(r);
+
+	/* Freeing the resolver under pending evaluations (one waiting for
+	 * DNS, one with a result known at once) drops them without a
+	 * callback; the sanitizer build checks that nothing leaks. */
+	r = zone();
+	if (r == NULL)
+		return;
+	memset(slots, 0, sizeof(slots));
+	for (i = 0; i < 2; i++) {
+		struct sk_spf_request req = { 0 };
+
+		req.ip = "10.0.0.1";
+		req.mail_from = i == 0 ? "x@many.example" : "x@bad..example";
+		if (sk_spf_check_start(r, &req, NULL, slot_cb, &slots[i],
+				       &err) != SK_OK)
+			printf("# start %d: %s\n", i, err.msg);
+	}
+	sk_resolver_free(r);
+	ok(slots[0].done == 0 && slots[1].done == 0,
+	   "no callback after the resolver is freed");
 }
 
 /* ------------------------------------------------------------- header */
