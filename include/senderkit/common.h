@@ -107,6 +107,29 @@ struct sk_finding {
 	const char *ref;
 };
 
+/*
+ * A list of findings, as lint, DKIM/DMARC checks and the audit produce
+ * them: ordered by severity (errors first), then by offset, then in the
+ * order they were found.  Read-only for callers.
+ */
+struct sk_findings;
+
+/* Number of findings; 0 for NULL. */
+SK_API size_t
+sk_findings_count(const struct sk_findings *f);
+
+/* Finding i (0-based), or NULL when out of range.  Borrowed from f. */
+SK_API const struct sk_finding *
+sk_findings_get(const struct sk_findings *f, size_t i);
+
+/* Highest severity present, or -1 when the list is empty. */
+SK_API int
+sk_findings_max_severity(const struct sk_findings *f);
+
+/* Free a list.  Accepts NULL. */
+SK_API void
+sk_findings_free(struct sk_findings *f);
+
 /* Reset an error struct to "no error".  Accepts NULL. */
 SK_API void
 sk_err_clear(struct sk_err *err);

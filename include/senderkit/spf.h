@@ -336,6 +336,11 @@ sk_spf_lint_finding(const struct sk_spf_lint *l, size_t i);
 SK_API int
 sk_spf_lint_max_severity(const struct sk_spf_lint *l);
 
+/* The findings as a list (the same ones the accessors above give), for
+ * code that handles findings of every module alike.  Borrowed. */
+SK_API const struct sk_findings *
+sk_spf_lint_findings(const struct sk_spf_lint *l);
+
 /* Root of the lookup tree, or NULL when the record could not be read. */
 SK_API const struct sk_spf_node *
 sk_spf_lint_tree(const struct sk_spf_lint *l);

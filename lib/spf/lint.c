@@ -33,8 +33,7 @@
 #define REF_4_6_4 "RFC 7208 section 4.6.4"
 
 struct sk_spf_lint {
-	struct sk_finding *f;
-	size_t nf, af;
+	struct sk_findings *f;
 	struct sk_spf_node *root;
 	unsigned lookups;
 };
@@ -65,54 +64,14 @@ add_finding(struct walk *w, enum sk_severity sev, const char *id,
 	    const char *subject, size_t offset, const char *ref,
 	    const char *fmt, ...)
 {
-	struct sk_spf_lint *l = w->l;
-	struct sk_finding *f, *nf;
-	char msg[LINT_MSG_MAX];
 	va_list ap;
-	size_t na;
 
 	if (w->st != SK_OK)
 		return;
-	if (l->nf == l->af) {
-		na = l->af ? l->af * 2 : 16;
-		nf = sk__realloc(l->f, na * sizeof(*nf));
-		if (nf == NULL) {
-			w->st = SK_ENOMEM;
-			return;
-		}
-		l->f = nf;
-		l->af = na;
-	}
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	sk__findings_vadd(w->l->f, sev, id, subject, offset, ref, fmt, ap);
 	va_end(ap);
-	f = &l->f[l->nf];
-	f->severity = sev;
-	f->id = id;
-	f->ref = ref;
-	f->offset = offset;
-	f->message = sk__strdup(msg);
-	f->subject = sk__strdup(subject ? subject : "");
-	if (f->message == NULL || f->subject == NULL) {
-		sk__free((void *)f->message);
-		sk__free((void *)f->subject);
-		w->st = SK_ENOMEM;
-		return;
-	}
-	l->nf++;
-}
-
-/* Errors first, then by offset (none last), then in order found. */
-static int
-cmp_finding(const void *a, const void *b)
-{
-	const struct sk_finding *x = a, *y = b;
-
-	if (x->severity != y->severity)
-		return x->severity > y->severity ? -1 : 1;
-	if (x->offset != y->offset)
-		return x->offset < y->offset ? -1 : 1;
-	return x < y ? -1 : (x > y);
+	w->st = sk__findings_status(w->l->f);
 }
 
 /* ----------------------------------------------------------------- DNS */
@@ -685,8 +644,7 @@ finish(struct walk *w)
 			    "data (limit %d): remove dead targets",
 			    w->voids, w->voids == 1 ? "" : "s",
 			    w->voids == 1 ? "s" : "", SK_SPF_MAX_VOID);
-	if (l->nf > 1)
-		qsort(l->f, l->nf, sizeof(*l->f), cmp_finding);
+	sk__findings_sort(l->f);
 }
 
 static sk_status
@@ -699,8 +657,11 @@ lint_new(struct walk *w, struct sk_resolver *r, const char *domain,
 	w->l = sk__calloc(1, sizeof(*w->l));
 	if (w->l == NULL)
 		return sk__err(err, SK_ENOMEM, "out of memory");
+	w->l->f = sk__findings_new();
 	w->l->root = sk__calloc(1, sizeof(*w->l->root));
-	if (w->l->root == NULL) {
+	if (w->l->root == NULL || w->l->f == NULL) {
+		sk_findings_free(w->l->f);
+		sk__free(w->l->root);
 		sk__free(w->l);
 		return sk__err(err, SK_ENOMEM, "out of memory");
 	}
@@ -812,15 +773,9 @@ sk_spf_lint_record(struct sk_resolver *r, const char *record, size_t len,
 SK_API void
 sk_spf_lint_free(struct sk_spf_lint *l)
 {
-	size_t i;
-
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->nf; i++) {
-		sk__free((void *)l->f[i].message);
-		sk__free((void *)l->f[i].subject);
-	}
-	sk__free(l->f);
+	sk_findings_free(l->f);
 	if (l->root != NULL) {
 		node_free(l->root);
 		sk__free(l->root);
@@ -831,27 +786,25 @@ sk_spf_lint_free(struct sk_spf_lint *l)
 SK_API size_t
 sk_spf_lint_nfindings(const struct sk_spf_lint *l)
 {
-	return l != NULL ? l->nf : 0;
+	return l != NULL ? sk_findings_count(l->f) : 0;
 }
 
 SK_API const struct sk_finding *
 sk_spf_lint_finding(const struct sk_spf_lint *l, size_t i)
 {
-	if (l == NULL || i >= l->nf)
-		return NULL;
-	return &l->f[i];
+	return l != NULL ? sk_findings_get(l->f, i) : NULL;
 }
 
 SK_API int
 sk_spf_lint_max_severity(const struct sk_spf_lint *l)
 {
-	int max = -1;
-	size_t i;
+	return l != NULL ? sk_findings_max_severity(l->f) : -1;
+}
 
-	for (i = 0; l != NULL && i < l->nf; i++)
-		if ((int)l->f[i].severity > max)
-			max = (int)l->f[i].severity;
-	return max;
+SK_API const struct sk_findings *
+sk_spf_lint_findings(const struct sk_spf_lint *l)
+{
+	return l != NULL ? l->f : NULL;
 }
 
 SK_API const struct sk_spf_node *

@@ -60,6 +60,24 @@ sk_status sk__buf_vprintf(struct sk_buf *b, const char *fmt, va_list ap)
  * buffer.  An empty buffer gives an allocated ""; NULL means no memory. */
 char *sk__buf_take(struct sk_buf *b);
 
+/* ----- findings lists (findings.c).  `id` and `ref` must be string
+ * literals (kept by pointer); subject and message are copied.  An
+ * allocation failure is sticky: later adds do nothing and
+ * sk__findings_status() reports SK_ENOMEM. */
+struct sk_findings *sk__findings_new(void);
+void sk__findings_add(struct sk_findings *f, enum sk_severity sev,
+		      const char *id, const char *subject, size_t offset,
+		      const char *ref, const char *fmt, ...) SK_PRINTF(7, 8);
+void sk__findings_vadd(struct sk_findings *f, enum sk_severity sev,
+		       const char *id, const char *subject, size_t offset,
+		       const char *ref, const char *fmt, va_list ap)
+	SK_PRINTF(7, 0);
+sk_status sk__findings_status(const struct sk_findings *f);
+/* True when a finding with this id exists. */
+bool sk__findings_has(const struct sk_findings *f, const char *id);
+/* Order: severity (errors first), offset (none last), insertion. */
+void sk__findings_sort(struct sk_findings *f);
+
 /* ----- ASCII helpers (str.c); locale-independent. */
 static inline char
 sk__lower(char c)
