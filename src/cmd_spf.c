@@ -130,11 +130,17 @@ cmd_spf_usage(FILE *f)
 
 /* ------------------------------------------------------------ check */
 
+/* The JSON object of an outcome; `line` > 0 puts "line" first (batch),
+ * `received` adds the Received-SPF field text. */
 static json_t *
-outcome_json(const struct sk_spf_outcome *o)
+outcome_json(const struct sk_spf_outcome *o, unsigned long line,
+	     bool received)
 {
 	json_t *j = json_object();
 	char *hdr = NULL;
+
+	if (line > 0)
+		json_object_set_new(j, "line", json_integer((json_int_t)line));
 
 	cli_json_set_str(j, "result", sk_spf_result_str(o->result));
 	cli_json_set_str(j, "mechanism", o->mechanism);
@@ -150,10 +156,12 @@ outcome_json(const struct sk_spf_outcome *o)
 			 "helo" : "mailfrom");
 	cli_json_set_str(j, "domain", o->domain);
 	cli_json_set_str(j, "ip", o->ip);
-	if (sk_spf_received_header(o, false, &hdr, NULL) != SK_OK)
-		hdr = NULL;
-	cli_json_set_str(j, "received_spf", hdr);
-	free(hdr);
+	if (received) {
+		if (sk_spf_received_header(o, false, &hdr, NULL) != SK_OK)
+			hdr = NULL;
+		cli_json_set_str(j, "received_spf", hdr);
+		free(hdr);
+	}
 	return j;
 }
 
@@ -224,21 +232,20 @@ struct batch {
 	uint64_t next_print; /* first sequence number not yet printed */
 	size_t inflight;
 	uint64_t done;
+	bool received; /* add received_spf to each line */
 	bool bad;
 	bool oom;
 };
 
+/* Store the output line of sequence number seq (j has "line" first). */
 static void
-batch_put(struct batch *b, uint64_t seq, json_t *j, unsigned long line)
+batch_put(struct batch *b, uint64_t seq, json_t *j)
 {
 	struct batch_slot *s = &b->ring[seq % b->ringsz];
-	json_t *o = json_object();
 
-	json_object_set_new(o, "line", json_integer((json_int_t)line));
-	json_object_update(o, j);
+	s->json = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII)
+			    : NULL;
 	json_decref(j);
-	s->json = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(o);
 	if (s->json == NULL)
 		b->oom = true;
 	s->used = true;
@@ -270,9 +277,10 @@ batch_error(struct batch *b, unsigned long line, const char *msg)
 {
 	json_t *j = json_object();
 
+	json_object_set_new(j, "line", json_integer((json_int_t)line));
 	cli_json_set_str(j, "error", msg);
 	b->bad = true;
-	batch_put(b, b->next_seq++, j, line);
+	batch_put(b, b->next_seq++, j);
 }
 
 static void
@@ -285,12 +293,14 @@ batch_done(void *arg, sk_status st, struct sk_spf_outcome *o)
 	b->inflight--;
 	if (st != SK_OK || o == NULL) {
 		j = json_object();
+		json_object_set_new(j, "line",
+				    json_integer((json_int_t)job->line));
 		cli_json_set_str(j, "error", sk_strerror(st));
 		b->oom = b->oom || st == SK_ENOMEM;
 	} else {
-		j = outcome_json(o);
+		j = outcome_json(o, job->line, b->received);
 	}
-	batch_put(b, job->seq, j, job->line);
+	batch_put(b, job->seq, j);
 	sk_spf_outcome_free(o);
 	free(job);
 }
@@ -363,7 +373,8 @@ batch_line(struct batch *b, struct sk_resolver *r,
 
 static int
 spf_batch(struct sk_resolver *r, const char *path,
-	  const struct sk_spf_request *tmpl, unsigned long concurrency)
+	  const struct sk_spf_request *tmpl, unsigned long concurrency,
+	  bool received)
 {
 	struct sk_spf_opts opts;
 	struct batch b;
@@ -389,6 +400,7 @@ spf_batch(struct sk_resolver *r, const char *path,
 	memset(&opts, 0, sizeof(opts));
 	opts.no_exp = false;
 	memset(&b, 0, sizeof(b));
+	b.received = received;
 	/* Room for completions that overtake a slow line. */
 	b.ringsz = concurrency * 4;
 	b.ring = calloc(b.ringsz, sizeof(*b.ring));
@@ -562,7 +574,7 @@ spf_check(int argc, char **argv)
 		rc = cli_resolver(&d, &r);
 		if (rc != CLI_EXIT_OK)
 			return rc;
-		rc = spf_batch(r, batch, &req, conc);
+		rc = spf_batch(r, batch, &req, conc, received);
 		sk_resolver_free(r);
 		return rc;
 	}
@@ -592,7 +604,7 @@ spf_check(int argc, char **argv)
 		return CLI_EXIT_DNS;
 	}
 	if (json)
-		cli_json_print(outcome_json(o), false);
+		cli_json_print(outcome_json(o, 0, true), false);
 	else
 		outcome_text(o, received);
 	rc = o->result == SK_SPF_TEMPERROR ? CLI_EXIT_DNS : CLI_EXIT_OK;
@@ -685,38 +697,36 @@ node_record(const struct sk_spf_node *n, const char *domain, unsigned depth)
 	return NULL;
 }
 
-/* Print the record around `off` with a caret under the byte. */
-static void
-show_caret(const char *rec, size_t off)
-{
-	size_t len = strlen(rec), start = 0, end, i;
+struct lint_text {
+	const struct sk_spf_node *root;
+	const char *record;
+};
 
-	if (off > len)
-		return;
-	if (off > 40)
-		start = off - 40;
-	end = start + 76 < len ? start + 76 : len;
-	fputs("        ", stdout);
-	if (start > 0)
-		fputs("...", stdout);
-	for (i = start; i < end; i++)
-		putchar(rec[i] >= 0x20 && rec[i] < 0x7f ? rec[i] : '?');
-	if (end < len)
-		fputs("...", stdout);
-	putchar('\n');
-	printf("        %*s^\n", (int)(off - start + (start > 0 ? 3 : 0)),
-	       "");
+/* The record a finding's offset points into: the one of the node the
+ * finding is about, else the record given with --record. */
+static const char *
+lint_finding_text(void *arg, const struct sk_finding *f)
+{
+	const struct lint_text *t = arg;
+	const char *rec = NULL;
+
+	if (f->subject != NULL && t->root != NULL)
+		rec = node_record(t->root, f->subject, 0);
+	if (rec == NULL && t->record != NULL &&
+	    (t->root == NULL || f->subject == NULL ||
+	     t->root->domain == NULL ||
+	     strcmp(f->subject, t->root->domain) == 0))
+		rec = t->record;
+	return rec;
 }
 
 static int
 lint_output(const struct sk_spf_lint *l, const char *record, bool json)
 {
 	const struct sk_spf_node *root = sk_spf_lint_tree(l);
-	const struct sk_finding *f;
-	const char *rec;
-	size_t i, n = sk_spf_lint_nfindings(l);
+	struct lint_text t;
 	int sev = sk_spf_lint_max_severity(l);
-	json_t *j, *arr, *jf;
+	json_t *j;
 
 	if (json) {
 		j = json_object();
@@ -725,48 +735,16 @@ lint_output(const struct sk_spf_lint *l, const char *record, bool json)
 				    json_integer(sk_spf_lint_lookups(l)));
 		cli_json_set_str(j, "max_severity", sev < 0 ? NULL :
 				 sk_severity_str((enum sk_severity)sev));
-		arr = json_array();
-		for (i = 0; i < n; i++) {
-			f = sk_spf_lint_finding(l, i);
-			jf = json_object();
-			cli_json_set_str(jf, "severity",
-					 sk_severity_str(f->severity));
-			cli_json_set_str(jf, "id", f->id);
-			cli_json_set_str(jf, "message", f->message);
-			cli_json_set_str(jf, "subject", f->subject);
-			json_object_set_new(jf, "offset",
-					    f->offset == SK_NO_OFFSET ?
-					    json_null() :
-					    json_integer((json_int_t)
-							 f->offset));
-			cli_json_set_str(jf, "ref", f->ref);
-			json_array_append_new(arr, jf);
-		}
-		json_object_set_new(j, "findings", arr);
+		json_object_set_new(j, "findings",
+				    cli_findings_json(sk_spf_lint_findings(l)));
 		json_object_set_new(j, "tree", root ? node_json(root, 0) :
 				    json_null());
 		cli_json_print(j, false);
 	} else {
-		for (i = 0; i < n; i++) {
-			f = sk_spf_lint_finding(l, i);
-			printf("%-8s%-22s %s\n",
-			       sk_severity_str(f->severity), f->id,
-			       f->message);
-			if (f->offset == SK_NO_OFFSET)
-				continue;
-			rec = NULL;
-			if (f->subject != NULL && root != NULL)
-				rec = node_record(root, f->subject, 0);
-			if (rec == NULL && record != NULL &&
-			    (root == NULL || f->subject == NULL ||
-			     root->domain == NULL ||
-			     strcmp(f->subject, root->domain) == 0))
-				rec = record;
-			if (rec != NULL)
-				show_caret(rec, f->offset);
-		}
-		if (n == 0)
-			printf("no findings\n");
+		t.root = root;
+		t.record = record;
+		cli_findings_text(sk_spf_lint_findings(l), lint_finding_text,
+				  &t);
 		if (root != NULL) {
 			printf("\nlookup tree:\n");
 			node_text(root, 0);
@@ -1018,7 +996,7 @@ spf_merge(int argc, char **argv)
 	if (st != SK_OK) {
 		if (st == SK_ESYNTAX && err.offset != SK_NO_OFFSET) {
 			cli_error("record does not parse: %s", err.msg);
-			show_caret(record, err.offset);
+			cli_show_caret(record, err.offset);
 		} else {
 			cli_error("%s", err.msg[0] ? err.msg :
 				  sk_strerror(st));

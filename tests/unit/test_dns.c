@@ -586,11 +586,60 @@ test_live(void)
 	sk_resolver_free(r);
 }
 
+/* The native name formatter gives exactly what ldns_rdf2str gives (less
+ * the final dot), for every byte value in a label. */
+static void
+test_name_format(void)
+{
+	int same = 0, keys = 0;
+
+	for (int c = 1; c < 256; c++) {
+		uint8_t wire[8] = { 3, 'a', (uint8_t)c, 'B', 2, 'c', 'd', 0 };
+		ldns_rdf *rdf = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME,
+						      sizeof(wire), wire);
+		char *ours = sk__dns_rdf_str(rdf);
+		char *key = sk__dns_rdf_key(rdf);
+		char *ref = ldns_rdf2str(rdf);
+		size_t n = ref != NULL ? strlen(ref) : 0;
+		char *slow;
+
+		if (n > 0 && ref[n - 1] == '.')
+			ref[n - 1] = '\0';
+		if (ours != NULL && ref != NULL && strcmp(ours, ref) == 0)
+			same++;
+		else
+			printf("# byte %d: ours \"%s\" ldns \"%s\"\n", c,
+			       ours ? ours : "(null)", ref ? ref : "(null)");
+		/* The key of the presentation form, by the fast path or
+		 * through ldns, is the lower-cased formatter output. */
+		slow = ours != NULL ? sk__dns_name_key(ours) : NULL;
+		if (key != NULL && slow != NULL && strcmp(key, slow) == 0)
+			keys++;
+		free(ref);
+		sk__free(ours);
+		sk__free(key);
+		sk__free(slow);
+		ldns_rdf_deep_free(rdf);
+	}
+	is_int(same, 255, "name formatter matches ldns for all bytes");
+	is_int(keys, 255, "name keys agree with the formatter");
+	{
+		char *k = sk__dns_name_key("MiXeD.Example.COM.");
+
+		is_str(k, "mixed.example.com", "fast key: lower, no dot");
+		sk__free(k);
+		k = sk__dns_name_key("a..b");
+		ok(k == NULL, "empty label refused by the fast path");
+		sk__free(k);
+	}
+}
+
 int
 main(void)
 {
 	tap_plan_unknown();
 	test_names();
+	test_name_format();
 	test_script();
 	test_zones();
 	test_alloc_failure();
