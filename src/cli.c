@@ -306,3 +306,70 @@ cli_json_print(json_t *v, bool compact)
 	free(s);
 	return 0;
 }
+
+void
+cli_show_caret(const char *rec, size_t off)
+{
+	size_t len = strlen(rec), start = 0, end, i;
+
+	if (off > len)
+		return;
+	if (off > 40)
+		start = off - 40;
+	end = start + 76 < len ? start + 76 : len;
+	fputs("        ", stdout);
+	if (start > 0)
+		fputs("...", stdout);
+	for (i = start; i < end; i++)
+		putchar(rec[i] >= 0x20 && rec[i] < 0x7f ? rec[i] : '?');
+	if (end < len)
+		fputs("...", stdout);
+	putchar('\n');
+	printf("        %*s^\n", (int)(off - start + (start > 0 ? 3 : 0)),
+	       "");
+}
+
+void
+cli_findings_text(const struct sk_findings *fl, cli_finding_text_fn text_of,
+		  void *arg)
+{
+	const struct sk_finding *f;
+	const char *rec;
+	size_t i, n = sk_findings_count(fl);
+
+	for (i = 0; i < n; i++) {
+		f = sk_findings_get(fl, i);
+		printf("%-8s%-22s %s\n", sk_severity_str(f->severity), f->id,
+		       f->message);
+		if (f->offset == SK_NO_OFFSET || text_of == NULL)
+			continue;
+		rec = text_of(arg, f);
+		if (rec != NULL)
+			cli_show_caret(rec, f->offset);
+	}
+	if (n == 0)
+		printf("no findings\n");
+}
+
+json_t *
+cli_findings_json(const struct sk_findings *fl)
+{
+	const struct sk_finding *f;
+	size_t i, n = sk_findings_count(fl);
+	json_t *arr = json_array(), *jf;
+
+	for (i = 0; i < n; i++) {
+		f = sk_findings_get(fl, i);
+		jf = json_object();
+		cli_json_set_str(jf, "severity", sk_severity_str(f->severity));
+		cli_json_set_str(jf, "id", f->id);
+		cli_json_set_str(jf, "message", f->message);
+		cli_json_set_str(jf, "subject", f->subject);
+		json_object_set_new(jf, "offset", f->offset == SK_NO_OFFSET ?
+				    json_null() :
+				    json_integer((json_int_t)f->offset));
+		cli_json_set_str(jf, "ref", f->ref);
+		json_array_append_new(arr, jf);
+	}
+	return arr;
+}

@@ -87,10 +87,33 @@ void cli_json_set_str(json_t *obj, const char *key, const char *s);
  * then a newline.  Steals the reference. */
 int cli_json_print(json_t *v, bool compact);
 
+/* Print `rec` around byte `off` with a caret under it (indented 8). */
+void cli_show_caret(const char *rec, size_t off);
+
+/* Gives the text a finding's offset points into, or NULL for no caret. */
+typedef const char *(*cli_finding_text_fn)(void *arg,
+					   const struct sk_finding *f);
+
+/*
+ * Print findings the way every lint prints them: one line "severity id
+ * message" each, followed by the record with a caret under the byte when
+ * the finding has an offset and `text_of` (may be NULL) gives the text;
+ * "no findings" when the list is empty.
+ */
+void cli_findings_text(const struct sk_findings *f, cli_finding_text_fn
+		       text_of, void *arg);
+/* The findings as a JSON array of {severity, id, message, subject,
+ * offset, ref} objects (offset null when absent). */
+json_t *cli_findings_json(const struct sk_findings *f);
+
 /* Commands. */
 int cmd_spf(int argc, char **argv);
 int cmd_dns(int argc, char **argv);
+int cmd_dkim(int argc, char **argv);
+int cmd_dmarc(int argc, char **argv);
 void cmd_spf_usage(FILE *f);
 void cmd_dns_usage(FILE *f);
+void cmd_dkim_usage(FILE *f);
+void cmd_dmarc_usage(FILE *f);
 
 #endif /* SK_CLI_H */
