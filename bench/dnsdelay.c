@@ -576,8 +576,10 @@ print_stats(const struct proxy *px)
 	    s->malformed, s->unknown, s->expired, s->drop_noid,
 	    s->drop_queue, s->drop_fwd, s->drop_send, px->outstanding,
 	    px->qlen, s->max_outstanding, s->max_queued,
-	    (double)s->late_sum_ns / 1e3, s->released ? (double)s->late_sum_ns / (double)s->released /
-	    1e3 : 0.0, (double)s->late_max_ns / 1e3);
+	    (double)s->late_sum_ns / 1e3,
+	    s->released ? (double)s->late_sum_ns / (double)s->released / 1e3
+			: 0.0,
+	    (double)s->late_max_ns / 1e3);
 	fflush(stderr);
 }
 
