@@ -54,7 +54,8 @@ for t in build-asan/fuzz/fuzz_*; do
 	rm -rf "$work"; mkdir -p "$work"
 	[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null || true
 	if "$t" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 \
-		-timeout=10 -print_final_stats=0 "$work" \
+		-timeout=10 -print_final_stats=0 \
+		-artifact_prefix="build-asan/fuzz-smoke/$name-" "$work" \
 		>"$work.log" 2>&1; then
 		echo "ok   $name"
 		fuzz_pass=$((fuzz_pass + 1))

@@ -20,6 +20,10 @@ static const struct command commands[] = {
 	{"spf", "SPF: check, lint, merge (RFC 7208)", cmd_spf, cmd_spf_usage},
 	{"dns", "DNS: query through the resolver backends", cmd_dns,
 	 cmd_dns_usage},
+	{"dkim", "DKIM: keygen, lint, sign, verify (RFC 6376)", cmd_dkim,
+	 cmd_dkim_usage},
+	{"dmarc", "DMARC: lint, orgdomain, record (RFC 9989, RFC 7489)",
+	 cmd_dmarc, cmd_dmarc_usage},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -43,10 +47,12 @@ usage(FILE *f)
 	      "  (default: the live backend with the system resolvers)\n"
 	      "\nExit codes:\n"
 	      "  0  done\n"
-	      "  1  findings of error severity (lint), refusal (merge)\n"
+	      "  1  findings of error severity (lint), refusal (merge),\n"
+	      "     a signature that does not verify (dkim verify)\n"
 	      "  2  usage or input error\n"
 	      "  3  could not complete: DNS failed (temperror)\n"
-	      "\nSee senderkit(1), senderkit-spf(1), senderkit-dns(1).\n",
+	      "\nSee senderkit(1), senderkit-spf(1), senderkit-dns(1),\n"
+	      "senderkit-dkim(1), senderkit-dmarc(1).\n",
 	      f);
 }
 

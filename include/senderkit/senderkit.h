@@ -12,5 +12,7 @@
 #include <senderkit/common.h>
 #include <senderkit/dns.h>
 #include <senderkit/spf.h>
+#include <senderkit/dkim.h>
+#include <senderkit/dmarc.h>
 
 #endif /* SENDERKIT_SENDERKIT_H */

@@ -28,8 +28,16 @@ tap_plan_unknown(void)
 static inline int
 tap__ok(int cond, const char *file, int line, const char *name)
 {
+	char clean[512];
+	size_t i;
+
+	/* One TAP line per test: control characters in a name (a folded
+	 * header quoted in it) would start lines the harness cannot read. */
+	for (i = 0; name[i] != '\0' && i < sizeof(clean) - 1; i++)
+		clean[i] = (unsigned char)name[i] < 0x20 ? ' ' : name[i];
+	clean[i] = '\0';
 	tap__n++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", tap__n, name);
+	printf("%sok %d - %s\n", cond ? "" : "not ", tap__n, clean);
 	if (!cond) {
 		tap__failed++;
 		printf("#   failed at %s:%d\n", file, line);

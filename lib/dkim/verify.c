@@ -1,0 +1,748 @@
+/*
+ * lib/dkim/verify.c - DKIM verification, RFC 6376 section 6: 6.1.1 the
+ * signature's tags, 6.1.2 the key (TXT at <s>._domainkey.<d>, section
+ * 3.6.2.2) with the key-record rules of 3.6.1, 6.1.3 the body hash and
+ * the signature over the header hash (3.7).  RFC 8301 (rsa-sha1 refused,
+ * RSA keys below 1024 bits refused), RFC 8463 (ed25519-sha256).
+ *
+ * Key questions go out from the header callback, while the body is still
+ * arriving; each body hash (one per distinct body canonicalization, l=
+ * and hash) is fed as the body streams in and nothing of the body is
+ * kept.  Each question is a small object that outlives the verifier if
+ * need be (the resolver's callback or cleanup hook frees it).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include "sigcanon.h"
+#include "dns/dns_internal.h"
+
+#define DEFAULT_SKEW 300
+
+struct keyq {
+	struct sk__dns_hook hook;   /* first: the hook is the object */
+	struct sk_dkim_verify *v;   /* NULL once the verifier is gone */
+	struct sk_resolver *r;
+	size_t idx;                 /* signature, or SIZE_MAX: completion */
+};
+
+struct vsig {
+	struct sk_dkim_sig_result res;
+	struct sk__dkim_sig *sig;
+	char detail[SK_ERR_MSG_MAX];
+	char *identity;
+	char b_prefix[9];
+	bool decided;               /* result known without the key */
+	int body;                   /* index in bodies, -1 none */
+	struct keyq *q;             /* question in flight */
+	const struct sk_dns_answer *ans;
+};
+
+struct sk_dkim_verify {
+	struct sk_resolver *r;
+	long long now;
+	unsigned min_bits;
+	bool allow_sha1;
+	unsigned long skew;
+	struct sk__msg msg;
+	struct vsig *sigs;
+	size_t nsigs, asigs;
+	struct sk__dkim_body bodies[SK_DKIM_MAX_SIGNATURES];
+	size_t nbodies;
+	size_t outstanding;
+	bool finishing, computed, body_done;
+	struct keyq *deferq;
+	sk_dkim_verify_cb cb;
+	void *arg;
+};
+
+static void SK_PRINTF(4, 5)
+decide(struct vsig *s, enum sk_dkim_result r, const char *reason,
+       const char *fmt, ...)
+{
+	va_list ap;
+
+	s->decided = true;
+	s->res.result = r;
+	s->res.reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(s->detail, sizeof(s->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------ questions */
+
+static void
+keyq_hook(struct sk__dns_hook *h)
+{
+	struct keyq *q = (struct keyq *)h;
+	struct sk_dkim_verify *v = q->v;
+
+	/* The resolver is being freed: the answer will never come. */
+	if (v != NULL) {
+		if (q->idx == SIZE_MAX) {
+			v->deferq = NULL;
+		} else {
+			struct vsig *s = &v->sigs[q->idx];
+
+			s->q = NULL;
+			if (!s->decided)
+				decide(s, SK_DKIM_TEMPERROR, "dns-tempfail",
+				       "the resolver was freed before the key "
+				       "arrived");
+			v->outstanding--;
+		}
+	}
+	sk__free(q);
+}
+
+static struct keyq *
+keyq_new(struct sk_dkim_verify *v, size_t idx)
+{
+	struct keyq *q = sk__calloc(1, sizeof(*q));
+
+	if (q == NULL)
+		return NULL;
+	q->v = v;
+	q->r = v->r;
+	q->idx = idx;
+	q->hook.fn = keyq_hook;
+	return q;
+}
+
+static sk_status compute(struct sk_dkim_verify *v);
+
+static void
+maybe_done(struct sk_dkim_verify *v)
+{
+	sk_status st;
+
+	if (!v->finishing || v->outstanding > 0 || v->computed ||
+	    v->cb == NULL)
+		return;
+	st = compute(v);
+	v->cb(v->arg, st, v);
+}
+
+static void
+on_key(void *arg, const struct sk_dns_answer *ans)
+{
+	struct keyq *q = arg;
+	struct sk_dkim_verify *v = q->v;
+	size_t idx = q->idx;
+
+	sk__dns_hook_del(q->r, &q->hook);
+	sk__free(q);
+	if (v == NULL)
+		return;
+	if (idx == SIZE_MAX) {
+		v->deferq = NULL;
+	} else {
+		struct vsig *s = &v->sigs[idx];
+
+		s->q = NULL;
+		s->ans = sk_dns_answer_ref(ans);
+		v->outstanding--;
+	}
+	maybe_done(v);
+}
+
+/* ------------------------------------------------------------ header */
+
+static sk_status
+set_strings(struct vsig *s)
+{
+	const struct sk__dkim_sig *g = s->sig;
+	size_t n;
+
+	s->res.domain = g->d != NULL ? g->d : "";
+	s->res.selector = g->s != NULL ? g->s : "";
+	s->res.algorithm = g->a != NULL ? g->a : "";
+	s->res.canon = g->canon_str != NULL ? g->canon_str : "";
+	s->res.headers = g->h != NULL ? g->h : "";
+	s->res.timestamp = g->t;
+	s->res.expire = g->x;
+	s->res.length = g->l;
+	if (g->i != NULL) {
+		s->res.identity = g->i;
+	} else {
+		n = strlen(s->res.domain);
+		s->identity = sk__malloc(n + 2);
+		if (s->identity == NULL)
+			return SK_ENOMEM;
+		s->identity[0] = '@';
+		memcpy(s->identity + 1, s->res.domain, n + 1);
+		s->res.identity = s->identity;
+	}
+	/* RFC 6008: header.b is the first 8 characters of b=. */
+	if (g->b64 != NULL)
+		snprintf(s->b_prefix, sizeof(s->b_prefix), "%.8s", g->b64);
+	return SK_OK;
+}
+
+static int
+body_for(struct sk_dkim_verify *v, const struct sk__dkim_sig *g,
+	 sk_status *st)
+{
+	const EVP_MD *md = g->alg == SK_DKIM_RSA_SHA1 ? EVP_sha1() :
+			   EVP_sha256();
+	uint64_t limit = g->l >= 0 ? (uint64_t)g->l : SK__DKIM_NO_LIMIT;
+	size_t i;
+
+	*st = SK_OK;
+	for (i = 0; i < v->nbodies; i++)
+		if (v->bodies[i].canon == g->bcanon && v->bodies[i].md == md &&
+		    v->bodies[i].limit == limit)
+			return (int)i;
+	if (v->nbodies == SK_DKIM_MAX_SIGNATURES) {
+		*st = SK_EINTERNAL;
+		return -1;
+	}
+	*st = sk__dkim_body_init(&v->bodies[v->nbodies], g->bcanon, md,
+				 limit);
+	if (*st != SK_OK)
+		return -1;
+	return (int)v->nbodies++;
+}
+
+/* Checks that need the clock and the options but no key (6.1.1). */
+static void
+precheck(struct sk_dkim_verify *v, struct vsig *s)
+{
+	const struct sk__dkim_sig *g = s->sig;
+
+	if (g->reason != NULL) {
+		decide(s, SK_DKIM_PERMERROR, g->reason, "%s", g->detail);
+		return;
+	}
+	if (g->alg == SK_DKIM_RSA_SHA1 && !v->allow_sha1) {
+		decide(s, SK_DKIM_PERMERROR, "sha1-refused",
+		       "rsa-sha1 is refused (RFC 8301 section 3.1)");
+		return;
+	}
+	if (g->x >= 0 && g->x < v->now) {
+		decide(s, SK_DKIM_PERMERROR, "signature-expired",
+		       "the signature expired at x=%lld", g->x);
+		return;
+	}
+	if (g->t >= 0 && g->t > v->now + (long long)v->skew) {
+		decide(s, SK_DKIM_PERMERROR, "signature-future",
+		       "the signature is dated in the future (t=%lld)", g->t);
+		return;
+	}
+}
+
+static sk_status
+add_sig(struct sk_dkim_verify *v, size_t field)
+{
+	struct vsig *s;
+	char name[2 * 256 + 16];
+	sk_status st;
+	int n;
+
+	if (v->nsigs == v->asigs) {
+		size_t na = v->asigs ? v->asigs * 2 : 4;
+		struct vsig *ns = sk__realloc(v->sigs, na * sizeof(*ns));
+
+		if (ns == NULL)
+			return SK_ENOMEM;
+		v->sigs = ns;
+		v->asigs = na;
+	}
+	s = &v->sigs[v->nsigs];
+	memset(s, 0, sizeof(*s));
+	s->body = -1;
+	st = sk__dkim_sig_parse(sk__msg_field_raw(&v->msg, field),
+				v->msg.fields[field].len, &s->sig);
+	if (st != SK_OK)
+		return st;
+	v->nsigs++;
+	s->res.result = SK_DKIM_NEUTRAL;
+	s->res.reason = "not-checked";
+	st = set_strings(s);
+	if (st != SK_OK)
+		return st;
+	if (v->nsigs > SK_DKIM_MAX_SIGNATURES) {
+		decide(s, SK_DKIM_NEUTRAL, "not-checked",
+		       "more than %d signatures; this one was not checked",
+		       SK_DKIM_MAX_SIGNATURES);
+		return SK_OK;
+	}
+	precheck(v, s);
+	if (s->decided)
+		return SK_OK;
+	s->body = body_for(v, s->sig, &st);
+	if (st != SK_OK)
+		return st;
+	n = snprintf(name, sizeof(name), "%s._domainkey.%s", s->sig->s,
+		     s->sig->d);
+	if (n < 0 || (size_t)n >= sizeof(name) || !sk__dns_name_valid(name)) {
+		decide(s, SK_DKIM_PERMERROR, "signature-syntax",
+		       "s= and d= do not make a valid DNS name");
+		return SK_OK;
+	}
+	s->q = keyq_new(v, v->nsigs - 1);
+	if (s->q == NULL)
+		return SK_ENOMEM;
+	st = sk_dns_query(v->r, name, SK_DNS_TXT, on_key, s->q);
+	if (st != SK_OK) {
+		sk__free(s->q);
+		s->q = NULL;
+		if (st == SK_ENOMEM)
+			return st;
+		decide(s, SK_DKIM_PERMERROR, "signature-syntax",
+		       "the key name %s cannot be asked", name);
+		return SK_OK;
+	}
+	sk__dns_hook_add(v->r, &s->q->hook);
+	v->outstanding++;
+	return SK_OK;
+}
+
+static sk_status
+on_header(void *arg)
+{
+	struct sk_dkim_verify *v = arg;
+	size_t i;
+	sk_status st;
+
+	for (i = 0; i < v->msg.nfields; i++) {
+		if (!sk__msg_field_is(&v->msg, i, "dkim-signature", 14))
+			continue;
+		st = add_sig(v, i);
+		if (st != SK_OK)
+			return st;
+	}
+	return SK_OK;
+}
+
+static sk_status
+on_body(void *arg, const char *data, size_t len)
+{
+	struct sk_dkim_verify *v = arg;
+	size_t i;
+	sk_status st;
+
+	for (i = 0; i < v->nbodies; i++) {
+		st = sk__dkim_body_update(&v->bodies[i], data, len);
+		if (st != SK_OK)
+			return st;
+	}
+	return SK_OK;
+}
+
+/* ------------------------------------------------------------ results */
+
+static bool
+in_colon_list(const char *list, const char *want, bool star)
+{
+	const char *p = list;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ":");
+		size_t a = 0, b = n;
+
+		while (a < b && (p[a] == ' ' || p[a] == '\t'))
+			a++;
+		while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t'))
+			b--;
+		if (sk__eq_nocase_z(p + a, b - a, want) ||
+		    (star && sk__eq_nocase_z(p + a, b - a, "*")))
+			return true;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return false;
+}
+
+static EVP_PKEY *
+pubkey(const struct sk_dkim_key *k)
+{
+	const unsigned char *p = k->pub;
+	EVP_PKEY *pk;
+
+	if (k->type == SK_DKIM_KEY_ED25519)
+		return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
+						   k->pub, k->publen);
+	pk = d2i_PUBKEY(NULL, &p, (long)k->publen);
+	if (pk == NULL) {
+		p = k->pub;
+		pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)k->publen);
+	}
+	return pk;
+}
+
+/* 0 good, 1 bad signature, <0 error. */
+static int
+check_sig(const struct sk__dkim_sig *g, EVP_PKEY *pk, const uint8_t *data,
+	  size_t len)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char hash[32];
+	int rc;
+
+	if (md == NULL)
+		return SK_ENOMEM;
+	if (g->alg == SK_DKIM_ED25519_SHA256) {
+		/* RFC 8463 section 3: over the SHA-256 of the data. */
+		if (EVP_Digest(data, len, hash, NULL, EVP_sha256(),
+			       NULL) != 1 ||
+		    EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) != 1) {
+			EVP_MD_CTX_free(md);
+			return SK_ECRYPTO;
+		}
+		data = hash;
+		len = sizeof(hash);
+	} else if (EVP_DigestVerifyInit(md, NULL,
+				g->alg == SK_DKIM_RSA_SHA1 ? EVP_sha1() :
+				EVP_sha256(), NULL, pk) != 1) {
+		EVP_MD_CTX_free(md);
+		return SK_ECRYPTO;
+	}
+	rc = EVP_DigestVerify(md, g->b, g->blen, data, len);
+	EVP_MD_CTX_free(md);
+	return rc == 1 ? 0 : 1;
+}
+
+/* The key record's verdict (3.6.1, 6.1.2); decides s when it fails. */
+static sk_status
+check_key(struct sk_dkim_verify *v, struct vsig *s, struct sk_dkim_key **out)
+{
+	const struct sk_dns_answer *a = s->ans;
+	const struct sk__dkim_sig *g = s->sig;
+	const struct sk_dns_rr *rr = NULL;
+	struct sk_dkim_key *k = NULL;
+	struct sk_err e;
+	size_t i, ntxt = 0;
+	sk_status st;
+
+	*out = NULL;
+	if (a == NULL) {
+		decide(s, SK_DKIM_TEMPERROR, "dns-tempfail", "no key answer");
+		return SK_OK;
+	}
+	if (a->status == SK_DNS_TEMPFAIL) {
+		decide(s, SK_DKIM_TEMPERROR, "dns-tempfail",
+		       "key lookup of %s failed: %s", a->qname, a->why);
+		return SK_OK;
+	}
+	for (i = 0; a->status == SK_DNS_ANSWER && i < a->count; i++) {
+		if (a->rr[i].type == SK_DNS_TXT) {
+			rr = &a->rr[i];
+			ntxt++;
+		}
+	}
+	if (ntxt == 0) {
+		decide(s, SK_DKIM_PERMERROR, "key-missing",
+		       "no key record at %s (%s)", a->qname,
+		       sk_dns_status_str(a->status));
+		return SK_OK;
+	}
+	if (ntxt > 1) {
+		decide(s, SK_DKIM_PERMERROR, "key-syntax",
+		       "%zu TXT records at %s; one key record expected",
+		       ntxt, a->qname);
+		return SK_OK;
+	}
+	sk_err_clear(&e);
+	st = sk_dkim_key_parse(rr->u.txt.text, rr->u.txt.len, &k, &e);
+	if (st == SK_ENOMEM)
+		return st;
+	if (st != SK_OK) {
+		decide(s, SK_DKIM_PERMERROR, "key-syntax", "key record at %s: "
+		       "%s", a->qname, e.msg);
+		return SK_OK;
+	}
+	s->res.key_bits = k->bits;
+	s->res.testing = k->testing;
+	if (k->revoked)
+		decide(s, SK_DKIM_PERMERROR, "key-revoked",
+		       "the key at %s is revoked (empty p=)", a->qname);
+	else if ((g->alg == SK_DKIM_ED25519_SHA256) !=
+		 (k->type == SK_DKIM_KEY_ED25519) ||
+		 k->type == SK_DKIM_KEY_UNKNOWN)
+		decide(s, SK_DKIM_PERMERROR, "key-type-mismatch",
+		       "a=%s does not match the key type k=%s", g->a,
+		       k->k != NULL ? k->k : "rsa");
+	else if (k->h != NULL &&
+		 !in_colon_list(k->h, g->alg == SK_DKIM_RSA_SHA1 ? "sha1" :
+				"sha256", false))
+		decide(s, SK_DKIM_PERMERROR, "key-hash-not-allowed",
+		       "the key allows h=%s only", k->h);
+	else if (k->s != NULL && !in_colon_list(k->s, "email", true))
+		decide(s, SK_DKIM_PERMERROR, "key-not-email",
+		       "the key is for s=%s, not email", k->s);
+	else if (k->strict && !sk__eq_nocase_z(strrchr(s->res.identity, '@') +
+					       1,
+					       strlen(strrchr(s->res.identity,
+							      '@') + 1),
+					       g->d))
+		decide(s, SK_DKIM_PERMERROR, "key-strict-identity",
+		       "the key has t=s and i= is not in d=%s itself", g->d);
+	else if (k->type == SK_DKIM_KEY_RSA && k->bits < v->min_bits)
+		decide(s, SK_DKIM_PERMERROR, "key-too-small",
+		       "RSA key of %u bits, under %u (RFC 8301 section 3.2)",
+		       k->bits, v->min_bits);
+	if (s->decided) {
+		sk_dkim_key_free(k);
+		return SK_OK;
+	}
+	*out = k;
+	return SK_OK;
+}
+
+static sk_status
+eval_sig(struct sk_dkim_verify *v, struct vsig *s)
+{
+	const struct sk__dkim_sig *g = s->sig;
+	const struct sk__dkim_body *b;
+	struct sk_dkim_key *k;
+	struct sk_buf data;
+	EVP_PKEY *pk;
+	sk_status st;
+	int rc;
+
+	st = check_key(v, s, &k);
+	if (st != SK_OK || s->decided)
+		return st;
+	/* 6.1.3: the body hash first. */
+	b = &v->bodies[s->body];
+	if (g->l >= 0 && b->total < (uint64_t)g->l) {
+		sk_dkim_key_free(k);
+		decide(s, SK_DKIM_FAIL, "body-hash-mismatch",
+		       "l=%lld is more than the body's %llu canonical bytes",
+		       g->l, (unsigned long long)b->total);
+		return SK_OK;
+	}
+	if (g->bhlen != b->digest_len ||
+	    memcmp(g->bh, b->digest, b->digest_len) != 0) {
+		sk_dkim_key_free(k);
+		decide(s, SK_DKIM_FAIL, "body-hash-mismatch",
+		       "the body hash does not match bh=");
+		return SK_OK;
+	}
+	s->res.body_hash_ok = true;
+	/* 3.7: signed fields, then this field without b='s value. */
+	sk__buf_init(&data, 2 * SK_DKIM_MAX_HEADER + SK_DKIM_MAX_TAGLIST);
+	st = sk__dkim_hash_headers(&v->msg, g->hcanon, g->names, g->nnames,
+				   &data);
+	if (st == SK_OK) {
+		struct sk_buf f;
+
+		sk__buf_init(&f, SK_DKIM_MAX_HEADER);
+		st = sk__buf_add(&f, g->unsigned_field, g->unsigned_len);
+		if (st == SK_OK)
+			st = sk__buf_add(&f, "\r\n", 2);
+		if (st == SK_OK)
+			st = sk__dkim_canon_header(g->hcanon, f.p, f.len,
+						   &data);
+		if (st == SK_OK)
+			data.len -= 2;
+		sk__buf_free(&f);
+	}
+	if (st != SK_OK) {
+		sk__buf_free(&data);
+		sk_dkim_key_free(k);
+		return st;
+	}
+	pk = pubkey(k);
+	sk_dkim_key_free(k);
+	if (pk == NULL) {
+		sk__buf_free(&data);
+		decide(s, SK_DKIM_PERMERROR, "key-syntax",
+		       "the public key cannot be loaded");
+		return SK_OK;
+	}
+	rc = check_sig(g, pk, (const uint8_t *)data.p, data.len);
+	EVP_PKEY_free(pk);
+	sk__buf_free(&data);
+	if (rc < 0 && rc != SK_ECRYPTO)
+		return rc;
+	if (rc != 0)
+		decide(s, SK_DKIM_FAIL, "signature-mismatch",
+		       "the signature b= does not verify");
+	else
+		decide(s, SK_DKIM_PASS, "ok", "signature verified");
+	return SK_OK;
+}
+
+static sk_status
+compute(struct sk_dkim_verify *v)
+{
+	size_t i;
+	sk_status st = SK_OK;
+
+	v->computed = true;
+	for (i = 0; i < v->nsigs && st == SK_OK; i++) {
+		struct vsig *s = &v->sigs[i];
+
+		/* Set here: the array may have moved while growing. */
+		s->res.b_prefix = s->b_prefix;
+		s->res.detail = s->detail;
+
+		if (!s->decided)
+			st = eval_sig(v, s);
+		sk_dns_answer_unref(s->ans);
+		s->ans = NULL;
+	}
+	return st;
+}
+
+/* ------------------------------------------------------------ API */
+
+SK_API sk_status
+sk_dkim_verify_new(struct sk_resolver *r,
+		   const struct sk_dkim_verify_opts *opts,
+		   struct sk_dkim_verify **out, struct sk_err *err)
+{
+	struct sk_dkim_verify *v;
+
+	if (out == NULL || r == NULL)
+		return sk__err(err, SK_EINVAL, "missing argument");
+	*out = NULL;
+	v = sk__calloc(1, sizeof(*v));
+	if (v == NULL)
+		return sk__err(err, SK_ENOMEM, "out of memory");
+	v->r = r;
+	v->now = opts != NULL && opts->now != 0 ? (long long)opts->now :
+		 (long long)time(NULL);
+	v->min_bits = opts != NULL && opts->min_rsa_bits != 0 ?
+		      opts->min_rsa_bits : SK_DKIM_RSA_MIN_BITS;
+	v->allow_sha1 = opts != NULL && opts->allow_sha1;
+	v->skew = opts != NULL && opts->clock_skew != 0 ? opts->clock_skew :
+		  DEFAULT_SKEW;
+	sk__msg_init(&v->msg, SK_DKIM_MAX_HEADER, on_header, on_body, v);
+	*out = v;
+	return SK_OK;
+}
+
+SK_API sk_status
+sk_dkim_verify_update(struct sk_dkim_verify *v, const void *data, size_t len,
+		      struct sk_err *err)
+{
+	if (v == NULL || (data == NULL && len > 0))
+		return sk__err(err, SK_EINVAL, "missing argument");
+	if (v->finishing)
+		return sk__err(err, SK_EINVAL, "already finished");
+	return sk__msg_update(&v->msg, data, len, err);
+}
+
+/* End of message: complete the header, close the body hashes. */
+static sk_status
+end_input(struct sk_dkim_verify *v, struct sk_err *err)
+{
+	size_t i;
+	sk_status st;
+
+	if (v->finishing)
+		return sk__err(err, SK_EINVAL, "already finished");
+	st = sk__msg_finish(&v->msg, err);
+	if (st != SK_OK)
+		return st;
+	for (i = 0; i < v->nbodies; i++) {
+		st = sk__dkim_body_final(&v->bodies[i]);
+		if (st != SK_OK)
+			return sk__err(err, st, "body hash failed");
+	}
+	v->finishing = true;
+	return SK_OK;
+}
+
+SK_API sk_status
+sk_dkim_verify_finish(struct sk_dkim_verify *v, struct sk_err *err)
+{
+	sk_status st;
+
+	if (v == NULL)
+		return sk__err(err, SK_EINVAL, "missing argument");
+	st = end_input(v, err);
+	if (st != SK_OK)
+		return st;
+	while (v->outstanding > 0) {
+		int n = sk_resolver_run(v->r, -1);
+
+		if (n < 0)
+			return sk__err(err, n, "resolver failed: %s",
+				       sk_strerror(n));
+		if (v->outstanding > 0 && n == 0 &&
+		    sk_resolver_pending(v->r) == 0)
+			return sk__err(err, SK_EINTERNAL,
+				       "key lookups stalled");
+	}
+	st = compute(v);
+	if (st != SK_OK)
+		return sk__err(err, st, "%s", sk_strerror(st));
+	return SK_OK;
+}
+
+SK_API sk_status
+sk_dkim_verify_finish_start(struct sk_dkim_verify *v, sk_dkim_verify_cb cb,
+			    void *arg, struct sk_err *err)
+{
+	sk_status st;
+
+	if (v == NULL || cb == NULL)
+		return sk__err(err, SK_EINVAL, "missing argument");
+	st = end_input(v, err);
+	if (st != SK_OK)
+		return st;
+	v->cb = cb;
+	v->arg = arg;
+	if (v->outstanding > 0)
+		return SK_OK;
+	/* Every result is known now, but cb must come from the loop. */
+	v->deferq = keyq_new(v, SIZE_MAX);
+	if (v->deferq == NULL)
+		return sk__err(err, SK_ENOMEM, "out of memory");
+	st = sk__dns_defer(v->r, on_key, v->deferq);
+	if (st != SK_OK) {
+		sk__free(v->deferq);
+		v->deferq = NULL;
+		return sk__err(err, st, "cannot schedule the result");
+	}
+	sk__dns_hook_add(v->r, &v->deferq->hook);
+	return SK_OK;
+}
+
+SK_API size_t
+sk_dkim_verify_count(const struct sk_dkim_verify *v)
+{
+	return v != NULL && v->computed ? v->nsigs : 0;
+}
+
+SK_API const struct sk_dkim_sig_result *
+sk_dkim_verify_result(const struct sk_dkim_verify *v, size_t i)
+{
+	if (v == NULL || !v->computed || i >= v->nsigs)
+		return NULL;
+	return &v->sigs[i].res;
+}
+
+SK_API void
+sk_dkim_verify_free(struct sk_dkim_verify *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	if (v->deferq != NULL)
+		v->deferq->v = NULL;
+	for (i = 0; i < v->nsigs; i++) {
+		struct vsig *s = &v->sigs[i];
+
+		if (s->q != NULL)
+			s->q->v = NULL; /* freed by its callback or hook */
+		sk_dns_answer_unref(s->ans);
+		sk__dkim_sig_free(s->sig);
+		sk__free(s->identity);
+	}
+	for (i = 0; i < v->nbodies; i++)
+		sk__dkim_body_free(&v->bodies[i]);
+	sk__free(v->sigs);
+	sk__msg_free(&v->msg);
+	sk__free(v);
+}

@@ -1,0 +1,713 @@
+/*
+ * tests/unit/test_dkim.c - DKIM canonicalization, signing and verifying
+ * (RFC 6376 sections 3.4, 3.5, 3.7, 5, 6; RFC 8301; RFC 8463).
+ *
+ * Fixed vectors: RFC 8463 Appendix A (its message and DNS records) and
+ * dkimpy's rfc6376.signed.msg, from /work/shared/conformance/dkim (path in
+ * SK_DKIM_DATA).  Round trips use keys generated here with OpenSSL.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <senderkit/dkim.h>
+#include "dkim/sigcanon.h"
+#include "tap.h"
+
+#ifndef SK_DKIM_DATA
+#define SK_DKIM_DATA "/work/shared/conformance/dkim"
+#endif
+
+#define NOW 1700000000
+
+static char *
+slurp(const char *rel, size_t *len)
+{
+	char path[1024];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", SK_DKIM_DATA, rel);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+		n = 0;
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void
+add_key(struct sk_resolver *r, const char *name, const char *rec)
+{
+	const char *s[1] = { rec };
+	size_t l[1] = { strlen(rec) };
+	sk_status st;
+
+	/* Split into 255-byte strings as DNS would. */
+	if (l[0] > 255) {
+		const char *ss[8];
+		size_t ll[8], n = 0, off = 0;
+
+		while (off < l[0] && n < 8) {
+			ss[n] = rec + off;
+			ll[n] = l[0] - off > 255 ? 255 : l[0] - off;
+			off += ll[n++];
+		}
+		st = sk_resolver_script_add_txt(r, name, SK_DNS_TXT, ss, ll, n,
+						NULL);
+	} else {
+		st = sk_resolver_script_add_txt(r, name, SK_DNS_TXT, s, l, 1,
+						NULL);
+	}
+	if (st != SK_OK)
+		printf("# add_key %s failed\n", name);
+}
+
+/* Verify msg fed in `piece`-byte pieces (0: at once). */
+static struct sk_dkim_verify *
+verify(struct sk_resolver *r, const char *msg, size_t len, size_t piece,
+       const struct sk_dkim_verify_opts *o)
+{
+	struct sk_dkim_verify_opts def = { .now = NOW };
+	struct sk_dkim_verify *v = NULL;
+	struct sk_err e;
+	size_t off = 0;
+
+	if (sk_dkim_verify_new(r, o != NULL ? o : &def, &v, &e) != SK_OK)
+		return NULL;
+	if (piece == 0)
+		piece = len;
+	while (off < len) {
+		size_t n = len - off < piece ? len - off : piece;
+
+		if (sk_dkim_verify_update(v, msg + off, n, &e) != SK_OK) {
+			printf("# update: %s\n", e.msg);
+			break;
+		}
+		off += n;
+	}
+	if (sk_dkim_verify_finish(v, &e) != SK_OK)
+		printf("# finish: %s\n", e.msg);
+	return v;
+}
+
+static const char *
+reason(const struct sk_dkim_verify *v, size_t i)
+{
+	const struct sk_dkim_sig_result *r = sk_dkim_verify_result(v, i);
+
+	return r != NULL ? r->reason : "(none)";
+}
+
+static struct sk_resolver *
+rfc8463_resolver(void)
+{
+	struct sk_resolver *r;
+
+	if (sk_resolver_new_script(&r, NULL) != SK_OK)
+		return NULL;
+	add_key(r, "brisbane._domainkey.football.example.com",
+		"v=DKIM1; k=ed25519; "
+		"p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+	add_key(r, "test._domainkey.football.example.com",
+		"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHl"
+		"OQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/"
+		"byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4h"
+		"stT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB");
+	return r;
+}
+
+static void
+test_rfc8463(void)
+{
+	const char *files[] = { "rfc8463-appendix-a/signed-message.crlf.eml",
+				"rfc8463-appendix-a/signed-message.lf.eml" };
+	struct sk_resolver *r = rfc8463_resolver();
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		struct sk_dkim_verify *v;
+		size_t len;
+		char *msg = slurp(files[k], &len), *p;
+		const struct sk_dkim_sig_result *res;
+
+		if (msg == NULL) {
+			ok(0, "read %s", files[k]);
+			continue;
+		}
+		v = verify(r, msg, len, 0, NULL);
+		is_int(sk_dkim_verify_count(v), 2, "%s: two signatures",
+		       files[k]);
+		res = sk_dkim_verify_result(v, 0);
+		is_str(reason(v, 0), "ok", "%s: ed25519 passes", files[k]);
+		is_int(res ? (int)res->result : -1, SK_DKIM_PASS,
+		       "ed25519 pass");
+		is_str(res ? res->algorithm : NULL, "ed25519-sha256", "a=");
+		is_str(res ? res->canon : NULL, "relaxed/relaxed", "c=");
+		is_str(res ? res->b_prefix : NULL, "/gCrinpc", "header.b");
+		is_str(res ? res->identity : NULL, "@football.example.com",
+		       "i=");
+		is_str(reason(v, 1), "ok", "%s: rsa passes", files[k]);
+		res = sk_dkim_verify_result(v, 1);
+		is_int(res ? res->key_bits : 0, 1024, "rsa key 1024 bits");
+		sk_dkim_verify_free(v);
+		/* same message in 1-byte pieces */
+		v = verify(r, msg, len, 1, NULL);
+		ok(strcmp(reason(v, 0), "ok") == 0 &&
+		   strcmp(reason(v, 1), "ok") == 0,
+		   "%s: 1-byte pieces give the same results", files[k]);
+		sk_dkim_verify_free(v);
+		/* one byte of the body changed */
+		p = strstr(msg, "Joe.");
+		p[0] = 'j';
+		v = verify(r, msg, len, 0, NULL);
+		is_str(reason(v, 0), "body-hash-mismatch", "body change: ed");
+		is_str(reason(v, 1), "body-hash-mismatch", "body change: rsa");
+		ok(sk_dkim_verify_result(v, 0)->result == SK_DKIM_FAIL,
+		   "body change is a fail");
+		sk_dkim_verify_free(v);
+		p[0] = 'J';
+		p = strstr(msg, "Subject: Is");
+		p[9] = 'i';
+		v = verify(r, msg, len, 0, NULL);
+		is_str(reason(v, 0), "signature-mismatch", "subject: ed");
+		is_str(reason(v, 1), "signature-mismatch", "subject: rsa");
+		ok(sk_dkim_verify_result(v, 1)->body_hash_ok, "bh still ok");
+		sk_dkim_verify_free(v);
+		free(msg);
+	}
+	sk_resolver_free(r);
+}
+
+static void
+test_dkimpy(void)
+{
+	struct sk_resolver *r;
+	struct sk_dkim_verify *v;
+	size_t len, klen;
+	char *msg = slurp("dkimpy/rfc6376.signed.msg", &len);
+	char *ed = slurp("dkimpy/ed25519test.dns", &klen);
+	char *rsa = slurp("dkimpy/test.txt", &klen);
+
+	if (msg == NULL || ed == NULL || rsa == NULL) {
+		ok(0, "dkimpy data");
+		return;
+	}
+	ed[strcspn(ed, "\r\n")] = '\0';
+	rsa[strcspn(rsa, "\r\n")] = '\0';
+	if (sk_resolver_new_script(&r, NULL) != SK_OK)
+		return;
+	add_key(r, "brisbane._domainkey.football.example.com", ed);
+	add_key(r, "test._domainkey.football.example.com", rsa);
+	v = verify(r, msg, len, 0, NULL);
+	is_int(sk_dkim_verify_count(v), 2, "dkimpy: two signatures");
+	/* Signed in 2018 by a dkimpy draft of RFC 8463 (dkimpy 1.1.4 rejects
+	 * it too): the body hash matches, the signature cannot. */
+	is_str(reason(v, 0), "signature-mismatch",
+	       "dkimpy rfc6376.signed.msg ed25519 (pre-RFC 8463 draft)");
+	ok(sk_dkim_verify_result(v, 0) != NULL &&
+	   sk_dkim_verify_result(v, 0)->body_hash_ok, "its body hash matches");
+	is_str(reason(v, 1), "ok", "dkimpy rfc6376.signed.msg rsa");
+	sk_dkim_verify_free(v);
+	sk_resolver_free(r);
+	free(msg);
+	free(ed);
+	free(rsa);
+}
+
+/* ------------------------------------------------------------ round trip */
+
+struct key {
+	struct sk_dkim_signer *signer;
+	char record[2048];
+};
+
+static int
+make_key(struct key *k, int type, unsigned bits)
+{
+	EVP_PKEY *pk;
+	BIO *bio;
+	char *pem;
+	long pl;
+	sk_status st;
+
+	if (type == SK_DKIM_KEY_RSA)
+		pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+	else
+		pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (pk == NULL)
+		return -1;
+	bio = BIO_new(BIO_s_mem());
+	PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0, NULL, NULL);
+	pl = BIO_get_mem_data(bio, &pem);
+	st = sk_dkim_signer_new_pem(&k->signer, pem, (size_t)pl, NULL);
+	BIO_free(bio);
+	if (type == SK_DKIM_KEY_RSA) {
+		unsigned char *der = NULL;
+		int dl = i2d_PUBKEY(pk, &der);
+		char *b64 = sk__base64_encode(der, (size_t)dl);
+
+		snprintf(k->record, sizeof(k->record), "v=DKIM1; k=rsa; p=%s",
+			 b64);
+		sk__free(b64);
+		OPENSSL_free(der);
+	} else {
+		unsigned char raw[32];
+		size_t rl = sizeof(raw);
+		char *b64;
+
+		EVP_PKEY_get_raw_public_key(pk, raw, &rl);
+		b64 = sk__base64_encode(raw, rl);
+		snprintf(k->record, sizeof(k->record),
+			 "v=DKIM1; k=ed25519; p=%s", b64);
+		sk__free(b64);
+	}
+	EVP_PKEY_free(pk);
+	return st == SK_OK ? 0 : -1;
+}
+
+static const char base_msg[] =
+	"Received: from x by y; Fri, 11 Jul 2003 21:01:54 -0700\r\n"
+	"From: Joe SixPack <joe@football.example.com>\r\n"
+	"To: Suzie Q <suzie@shopping.example.net>,\r\n"
+	"   another <a@b.example>\r\n"
+	"Subject:  Is   dinner ready?  \r\n"
+	"Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
+	"Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n"
+	"\r\n"
+	"Hi.  \r\n"
+	"\r\n"
+	"We lost  the game. Are you hungry yet?\r\n"
+	"\r\n"
+	"Joe.\r\n"
+	"\r\n"
+	"\r\n";
+
+static char *
+sign(const struct key *k, const struct sk_dkim_sign_opts *o, const char *msg,
+     size_t len, size_t piece)
+{
+	struct sk_dkim_sign *ctx;
+	char *h = NULL;
+	struct sk_err e;
+	size_t off = 0;
+
+	if (sk_dkim_sign_start(k->signer, o, &ctx, &e) != SK_OK) {
+		printf("# sign_start: %s\n", e.msg);
+		return NULL;
+	}
+	if (piece == 0)
+		piece = len;
+	while (off < len) {
+		size_t n = len - off < piece ? len - off : piece;
+
+		if (sk_dkim_sign_update(ctx, msg + off, n, &e) != SK_OK)
+			break;
+		off += n;
+	}
+	if (sk_dkim_sign_finish(ctx, &h, &e) != SK_OK)
+		printf("# sign_finish: %s\n", e.msg);
+	return h;
+}
+
+/* header + CRLF + msg */
+static char *
+signed_msg(const char *h, const char *msg, size_t *len)
+{
+	size_t hl = strlen(h), ml = strlen(msg);
+	char *out = malloc(hl + 2 + ml + 1);
+
+	memcpy(out, h, hl);
+	memcpy(out + hl, "\r\n", 2);
+	memcpy(out + hl + 2, msg, ml + 1);
+	*len = hl + 2 + ml;
+	return out;
+}
+
+/* Sign msg, verify, return the reason of signature 0. */
+static const char *
+round_trip(struct sk_resolver *r, const struct key *k,
+	   const struct sk_dkim_sign_opts *o, const char *msg,
+	   const struct sk_dkim_verify_opts *vo, char *why, size_t whylen)
+{
+	char *h = sign(k, o, msg, strlen(msg), 0), *sm;
+	struct sk_dkim_verify *v;
+	size_t len;
+
+	if (h == NULL)
+		return "sign-failed";
+	sm = signed_msg(h, msg, &len);
+	v = verify(r, sm, len, 0, vo);
+	snprintf(why, whylen, "%s", reason(v, 0));
+	sk_dkim_verify_free(v);
+	free(sm);
+	free(h);
+	return why;
+}
+
+static void
+test_round_trips(void)
+{
+	int bad = 0;
+	struct key rsa, ed, small;
+	struct sk_resolver *r;
+	char why[64];
+	int hc, bc;
+
+	if (make_key(&rsa, SK_DKIM_KEY_RSA, 2048) != 0 ||
+	    make_key(&ed, SK_DKIM_KEY_ED25519, 0) != 0 ||
+	    make_key(&small, SK_DKIM_KEY_RSA, 512) != 0) {
+		ok(0, "key generation");
+		return;
+	}
+	is_int(sk_dkim_signer_bits(rsa.signer), 2048, "signer bits");
+	is_int(sk_dkim_signer_type(ed.signer), SK_DKIM_KEY_ED25519, "type");
+	if (sk_resolver_new_script(&r, NULL) != SK_OK)
+		return;
+	add_key(r, "rsa._domainkey.example.com", rsa.record);
+	add_key(r, "ed._domainkey.example.com", ed.record);
+	add_key(r, "small._domainkey.example.com", small.record);
+	add_key(r, "revoked._domainkey.example.com", "v=DKIM1; p=");
+	for (hc = 0; hc < 2; hc++) {
+		for (bc = 0; bc < 2; bc++) {
+			struct sk_dkim_sign_opts o = {
+				.domain = "example.com", .selector = "rsa",
+				.hcanon = hc, .bcanon = bc,
+				.timestamp = NOW,
+			};
+
+			is_str(round_trip(r, &rsa, &o, base_msg, NULL, why,
+					  sizeof(why)),
+			       "ok", "rsa-2048 %s/%s", sk_dkim_canon_str(hc),
+			       sk_dkim_canon_str(bc));
+			o.selector = "ed";
+			is_str(round_trip(r, &ed, &o, base_msg, NULL, why,
+					  sizeof(why)),
+			       "ok", "ed25519 %s/%s", sk_dkim_canon_str(hc),
+			       sk_dkim_canon_str(bc));
+		}
+	}
+	{
+		struct sk_dkim_sign_opts o = { .domain = "example.com",
+					       .selector = "rsa",
+					       .timestamp = NOW,
+					       .body_length = true,
+					       .identity =
+						       "joe@sub.example.com",
+					       .hcanon = SK_DKIM_RELAXED };
+		char *h = sign(&rsa, &o, base_msg, strlen(base_msg), 0), *sm;
+		size_t len;
+		struct sk_dkim_verify *v;
+		char *m2;
+		const struct sk_dkim_sig_result *res;
+
+		ok(h != NULL && strstr(h, " l=") != NULL, "l= present");
+		ok(h != NULL && strstr(h, "i=joe@sub.example.com;") != NULL,
+		   "i= present");
+		/* l=: text appended after the signed length still passes. */
+		m2 = malloc(strlen(base_msg) + 64);
+		snprintf(m2, strlen(base_msg) + 64, "%sappended by a list\r\n",
+			 base_msg);
+		sm = signed_msg(h, m2, &len);
+		v = verify(r, sm, len, 0, NULL);
+		is_str(reason(v, 0), "ok", "l=: appended body passes");
+		res = sk_dkim_verify_result(v, 0);
+		ok(res != NULL && res->length > 0, "l= reported");
+		sk_dkim_verify_free(v);
+		free(sm);
+		/* l= longer than the body: fails */
+		sm = signed_msg(h, "From: a@example.com\r\n\r\nHi.\r\n", &len);
+		v = verify(r, sm, len, 0, NULL);
+		is_str(reason(v, 0), "body-hash-mismatch", "l= over body");
+		sk_dkim_verify_free(v);
+		free(sm);
+		free(m2);
+		free(h);
+	}
+	{
+		struct sk_dkim_sign_opts o = { .domain = "example.com",
+					       .selector = "rsa",
+					       .timestamp = NOW - 1000,
+					       .expire = 100 };
+
+		is_str(round_trip(r, &rsa, &o, base_msg, NULL, why,
+				  sizeof(why)),
+		       "signature-expired", "x= expired");
+		o.timestamp = NOW + 3600;
+		o.expire = 0;
+		is_str(round_trip(r, &rsa, &o, base_msg, NULL, why,
+				  sizeof(why)),
+		       "signature-future", "t= in the future");
+		o.timestamp = NOW;
+		o.selector = "small";
+		is_str(round_trip(r, &small, &o, base_msg, NULL, why,
+				  sizeof(why)),
+		       "key-too-small", "512-bit key refused");
+		o.selector = "revoked";
+		is_str(round_trip(r, &rsa, &o, base_msg, NULL, why,
+				  sizeof(why)),
+		       "key-revoked", "revoked key");
+		o.selector = "missing";
+		is_str(round_trip(r, &rsa, &o, base_msg, NULL, why,
+				  sizeof(why)),
+		       "key-missing", "no key record");
+		o.selector = "ed";
+		is_str(round_trip(r, &rsa, &o, base_msg, NULL, why,
+				  sizeof(why)),
+		       "key-type-mismatch", "rsa signature, ed25519 key");
+	}
+	{
+		/* Edit a good signature: each edit gives its reason. */
+		struct sk_dkim_sign_opts o = { .domain = "example.com",
+					       .selector = "rsa",
+					       .timestamp = NOW };
+		char *h = sign(&rsa, &o, base_msg, strlen(base_msg), 0);
+		static const struct {
+			const char *from, *to, *reason;
+		} edits[] = {
+			{ "a=rsa-sha256", "a=rsa-sha1", "sha1-refused" },
+			{ "a=rsa-sha256", "a=dsa-sha256",
+			  "algorithm-unsupported" },
+			{ "d=example.com;", "d=example.com; i=@evil.test;",
+			  "identity-outside-domain" },
+			{ "h=from:from:", "h=", "from-not-signed" },
+			{ "v=1;", "v=2;", "version-unsupported" },
+			{ "bh=", "xx=", "tag-missing" },
+			{ "d=example.com;", "", "tag-missing" },
+			{ "c=simple/simple", "c=odd", "signature-syntax" },
+		};
+		size_t i;
+
+		for (i = 0; h != NULL && i < sizeof(edits) / sizeof(edits[0]);
+		     i++) {
+			char buf[4096], *p = strstr(h, edits[i].from), *sm;
+			struct sk_dkim_verify *v;
+			size_t len;
+
+			if (p == NULL) {
+				ok(0, "edit %s not found in %s", edits[i].from,
+				   h);
+				continue;
+			}
+			snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(p - h), h,
+				 edits[i].to, p + strlen(edits[i].from));
+			sm = signed_msg(buf, base_msg, &len);
+			v = verify(r, sm, len, 0, NULL);
+			is_str(reason(v, 0), edits[i].reason, "edit %s -> %s",
+			       edits[i].from, edits[i].to);
+			is_int(sk_dkim_verify_result(v, 0)->result,
+			       SK_DKIM_PERMERROR, "permerror");
+			sk_dkim_verify_free(v);
+			free(sm);
+		}
+		free(h);
+	}
+	{
+		/* Bare LF input signs like CRLF input; pieces do not matter. */
+		struct sk_dkim_sign_opts o = { .domain = "example.com",
+					       .selector = "ed",
+					       .timestamp = NOW,
+					       .hcanon = SK_DKIM_RELAXED };
+		char lf[sizeof(base_msg)];
+		size_t i, n = 0;
+		char *h1, *h2, *h3;
+
+		for (i = 0; base_msg[i] != '\0'; i++)
+			if (base_msg[i] != '\r')
+				lf[n++] = base_msg[i];
+		lf[n] = '\0';
+		h1 = sign(&ed, &o, base_msg, strlen(base_msg), 0);
+		h2 = sign(&ed, &o, lf, n, 0);
+		h3 = sign(&ed, &o, base_msg, strlen(base_msg), 1);
+		ok(h1 && h2 && strcmp(h1, h2) == 0,
+		   "bare LF gives the CRLF signature");
+		ok(h1 && h3 && strcmp(h1, h3) == 0,
+		   "1-byte pieces give the same signature");
+		/* Folding: no line over 78 columns. */
+		{
+			const char *p = h1;
+			size_t maxl = 0;
+
+			while (p && *p) {
+				size_t l = strcspn(p, "\r");
+
+				if (l > maxl)
+					maxl = l;
+				p += l;
+				if (*p == '\r')
+					p += 2;
+			}
+			ok(maxl <= 78, "folded at 78 (longest %zu)", maxl);
+		}
+		/* oversigning: an added From breaks the signature. */
+		ok(h1 && strstr(h1, "h=from:from:subject:subject:date:date:"
+				"to:to:message-id;") != NULL,
+		   "default h= with oversigning: %s", h1 ? h1 : "");
+		{
+			size_t len;
+			char *sm = signed_msg(h1, base_msg, &len), *sm2;
+			struct sk_dkim_verify *v;
+
+			sm2 = malloc(len + 64);
+			snprintf(sm2, len + 64, "From: evil@x.test\r\n%s", sm);
+			v = verify(r, sm2, strlen(sm2), 0, NULL);
+			is_str(reason(v, 0), "signature-mismatch",
+			       "added From breaks the signature");
+			sk_dkim_verify_free(v);
+			free(sm2);
+			free(sm);
+		}
+		free(h1);
+		free(h2);
+		free(h3);
+	}
+	{
+		/* No From: refused by the signer. */
+		struct sk_dkim_sign_opts o = { .domain = "example.com",
+					       .selector = "rsa" };
+		struct sk_dkim_sign *ctx;
+		char *h = NULL;
+		struct sk_err e;
+
+		if (sk_dkim_sign_start(rsa.signer, &o, &ctx, &e) == SK_OK) {
+			const char *m = "To: a@b.example\r\n\r\nhi\r\n";
+
+			bad += SK_OK != sk_dkim_sign_update(ctx, m, strlen(m),
+							    &e);
+			is_int(sk_dkim_sign_finish(ctx, &h, &e), SK_ESYNTAX,
+			       "no From -> SK_ESYNTAX");
+		}
+		o.identity = "a@other.test";
+		is_int(sk_dkim_sign_start(rsa.signer, &o, &ctx, &e),
+		       SK_EINVAL, "identity outside the domain refused");
+		o.identity = NULL;
+		o.headers = "to:subject";
+		is_int(sk_dkim_sign_start(rsa.signer, &o, &ctx, &e),
+		       SK_EINVAL, "explicit list without From refused");
+	}
+	{
+		/* 20 MB body, fed in chunks, memory bounded by design. */
+		struct sk_dkim_sign_opts o = { .domain = "example.com",
+					       .selector = "rsa",
+					       .timestamp = NOW,
+					       .bcanon = SK_DKIM_RELAXED };
+		const char *hdr = "From: a@example.com\r\nSubject: big\r\n\r\n";
+		struct sk_dkim_verify_opts vo = { .now = NOW };
+		char chunk[65536];
+		struct sk_dkim_sign *ctx;
+		struct sk_dkim_verify *v;
+		char *h = NULL;
+		size_t i;
+
+		for (i = 0; i < sizeof(chunk); i++)
+			chunk[i] = (i % 64 == 63) ? '\n' : (char)('a' + i % 26);
+		if (sk_dkim_sign_start(rsa.signer, &o, &ctx, NULL) == SK_OK) {
+			bad += SK_OK != sk_dkim_sign_update(ctx, hdr,
+							    strlen(hdr), NULL);
+			for (i = 0; i < 320; i++)
+				bad += SK_OK != sk_dkim_sign_update(ctx, chunk,
+							  sizeof(chunk), NULL);
+			bad += SK_OK != sk_dkim_sign_finish(ctx, &h, NULL);
+		}
+		ok(h != NULL, "20 MB body signed");
+		if (h != NULL &&
+		    sk_dkim_verify_new(r, &vo, &v, NULL) == SK_OK) {
+			bad += SK_OK != sk_dkim_verify_update(v, h, strlen(h),
+							      NULL);
+			bad += SK_OK != sk_dkim_verify_update(v, "\r\n", 2,
+							      NULL);
+			bad += SK_OK != sk_dkim_verify_update(v, hdr,
+							      strlen(hdr),
+							      NULL);
+			for (i = 0; i < 320; i++)
+				bad += SK_OK != sk_dkim_verify_update(v, chunk,
+							    sizeof(chunk),
+							    NULL);
+			bad += SK_OK != sk_dkim_verify_finish(v, NULL);
+			is_str(reason(v, 0), "ok", "20 MB body verifies");
+			sk_dkim_verify_free(v);
+		}
+		free(h);
+	}
+	is_int(bad, 0, "every update and finish call succeeded");
+	sk_dkim_signer_free(rsa.signer);
+	sk_dkim_signer_free(ed.signer);
+	sk_dkim_signer_free(small.signer);
+	sk_resolver_free(r);
+}
+
+/* ------------------------------------------------------------ canon */
+
+static char *
+body_canon(enum sk_dkim_canon c, const char *in, uint64_t *total)
+{
+	struct sk__dkim_body b;
+	static char hex[65];
+	size_t i;
+
+	(void)sk__dkim_body_init(&b, c, EVP_sha256(), SK__DKIM_NO_LIMIT);
+	(void)sk__dkim_body_update(&b, in, strlen(in));
+	(void)sk__dkim_body_final(&b);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b.digest[i]);
+	*total = b.total;
+	sk__dkim_body_free(&b);
+	return hex;
+}
+
+static void
+test_canon(void)
+{
+	struct sk_buf out;
+	uint64_t n;
+	char want[65];
+
+	sk__buf_init(&out, 4096);
+	(void)sk__dkim_canon_header(SK_DKIM_RELAXED,
+				    "SubJect \t:  A  \r\n\t b\t \r\n", 24,
+				    &out);
+	is_str(out.p, "subject:A b\r\n", "relaxed header (3.4.2)");
+	sk__buf_reset(&out);
+	(void)sk__dkim_canon_header(SK_DKIM_SIMPLE, "X:  a \r\n", 8, &out);
+	is_str(out.p, "X:  a \r\n", "simple header unchanged");
+	sk__buf_free(&out);
+	/* RFC 6376 3.4.5 examples: body " C \r\nD \t E\r\n\r\n\r\n" */
+	snprintf(want, sizeof(want), "%s",
+		 body_canon(SK_DKIM_RELAXED, " C\r\nD E\r\n", &n));
+	is_str(body_canon(SK_DKIM_RELAXED, " C \r\nD \t E\r\n\r\n\r\n", &n),
+	       want, "relaxed body 3.4.5");
+	is_int(n, 9, "relaxed length");
+	(void)body_canon(SK_DKIM_SIMPLE, " C \r\nD \t E\r\n\r\n\r\n", &n);
+	is_int(n, 12, "simple body drops trailing empty lines");
+	/* empty bodies: simple = CRLF, relaxed = nothing (3.4.3/3.4.4) */
+	is_str(body_canon(SK_DKIM_SIMPLE, "", &n),
+	       "7eb70257593da06f682a3ddda54a9d26"
+	       "0d4fc514f645237f5ca74b08f8da61a6",
+	       "empty body, simple: one CRLF");
+	is_str(body_canon(SK_DKIM_RELAXED, "\r\n\r\n", &n),
+	       "e3b0c44298fc1c149afbf4c8996fb924"
+	       "27ae41e4649b934ca495991b7852b855",
+	       "empty body, relaxed: nothing");
+}
+
+int
+main(void)
+{
+	tap_plan_unknown();
+	test_canon();
+	test_rfc8463();
+	test_dkimpy();
+	test_round_trips();
+	return tap_done();
+}
