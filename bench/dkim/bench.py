@@ -1,0 +1,276 @@
+"""DKIM verification benchmark (not part of the test suite).
+
+Messages signed with a 2048-bit RSA key (rsa-sha256, relaxed/relaxed) by
+`senderkit dkim sign`; the key is served by NSD on 127.0.0.1 (the
+integration harness).  Verification throughput in messages per second:
+
+  senderkit  `senderkit dkim verify --batch DIR --server NSD`: one process,
+             one resolver and its cache, a JSON line per message;
+  dkimpy     a Python loop of dkim.verify() with a dnsfunc asking the NSD
+             through dnspython, answers memoised per name (so that it is
+             the verification that is measured, as with senderkit's cache);
+  opendkim   `opendkim -t f1,f2,...` (one process for the whole list) in a
+             private network namespace where a second NSD answers on
+             127.0.0.1:53 (OpenDKIM only asks port 53); falls back to one
+             opendkim-testmsg per message when -t cannot be used;
+  openssl    `openssl speed -seconds 3 rsa2048`, verify/s: the ceiling.
+
+Writes bench/out/dkim-<date>.md.  Run through bench/dkim/run.sh.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+
+import nsdharness  # noqa: E402
+
+DOMAIN = "bench.test"
+SEL = "b2048"
+DISTINCT = 20
+
+NS_HELPER = r'''
+import os, subprocess, sys, time
+sys.path.insert(0, sys.argv[1])
+import nsdharness
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+subprocess.run(["mount", "--bind", sys.argv[3], "/etc/resolv.conf"],
+               check=True)
+files = open(sys.argv[4]).read().split()
+with nsdharness.NSD([sys.argv[2]], port=53):
+    mode = sys.argv[5]
+    t0 = time.monotonic()
+    bad = 0
+    if mode == "testmsg":
+        for f in files:
+            with open(f, "rb") as fh:
+                p = subprocess.run(["/usr/sbin/opendkim-testmsg"], stdin=fh,
+                                   capture_output=True)
+            bad += p.returncode != 0
+    else:
+        p = subprocess.run(["/usr/sbin/opendkim", "-x", sys.argv[6], "-t",
+                            ",".join(files)], capture_output=True, text=True)
+        bad = (p.stdout + p.stderr).count("verification failed") + \
+            (p.returncode != 0)
+    print("%f %d" % (time.monotonic() - t0, bad))
+'''
+
+
+def message(i, size):
+    head = ("From: Bench <bench@%s>\r\nTo: someone@example.test\r\n"
+            "Subject: benchmark message %d\r\n"
+            "Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n"
+            "Message-ID: <%d.bench@%s>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+            % (DOMAIN, i, i, DOMAIN))
+    line = ("The quick brown fox %06d jumps over the lazy dog; lorem ipsum "
+            "dolor sit amet.\r\n" % i)
+    body = line * (max(1, size - len(head)) // len(line) + 1)
+    return (head + body[:max(0, size - len(head))]).encode("ascii")
+
+
+def make_set(sk, tmp, key, size, count, name):
+    d = os.path.join(tmp, name)
+    os.makedirs(d)
+    signed = []
+    for i in range(DISTINCT):
+        src = os.path.join(tmp, "%s-src-%d.eml" % (name, i))
+        with open(src, "wb") as f:
+            f.write(message(i, size))
+        p = subprocess.run([sk, "dkim", "sign", "--domain", DOMAIN,
+                            "--selector", SEL, "--key", key, src],
+                           check=True, capture_output=True)
+        signed.append(p.stdout)
+    files = []
+    for i in range(count):
+        path = os.path.join(d, "m%06d.eml" % i)
+        with open(path, "wb") as f:
+            f.write(signed[i % DISTINCT])
+        files.append(path)
+    return d, files
+
+
+def bench_senderkit(sk, server, d, count):
+    t0 = time.monotonic()
+    p = subprocess.run([sk, "dkim", "verify", "--batch", d, "--server",
+                        server], capture_output=True, text=True)
+    dt = time.monotonic() - t0
+    ok = sum(json.loads(ln)["result"] == "pass"
+             for ln in p.stdout.splitlines())
+    return count / dt, ok == count, dt
+
+
+def bench_dkimpy(port, files):
+    import dkim
+    import dns.message
+    import dns.query
+    import dns.rdatatype
+    cache = {}
+
+    def dnsfunc(name, timeout=5):
+        if name in cache:
+            return cache[name]
+        q = dns.message.make_query(name.decode().rstrip(".") + ".", "TXT")
+        r = dns.query.udp(q, "127.0.0.1", port=port, timeout=timeout)
+        val = None
+        for rrset in r.answer:
+            if rrset.rdtype == dns.rdatatype.TXT:
+                for rd in rrset:
+                    val = b"".join(rd.strings)
+        cache[name] = val
+        return val
+    t0 = time.monotonic()
+    ok = 0
+    for path in files:
+        with open(path, "rb") as f:
+            ok += bool(dkim.verify(f.read(), dnsfunc=dnsfunc))
+    dt = time.monotonic() - t0
+    return len(files) / dt, ok == len(files), dt
+
+
+def bench_opendkim(tmp, zone, files, mode):
+    if os.geteuid() != 0 or not os.access("/usr/sbin/opendkim", os.X_OK):
+        return None
+    resolv = os.path.join(tmp, "resolv.conf")
+    with open(resolv, "w") as f:
+        f.write("nameserver 127.0.0.1\n")
+    conf = os.path.join(tmp, "opendkim.conf")
+    with open(conf, "w") as f:
+        f.write("Mode v\nSyslog no\n")
+    lst = os.path.join(tmp, "odk-files.txt")
+    with open(lst, "w") as f:
+        f.write("\n".join(files))
+    p = subprocess.run(["unshare", "-mn", sys.executable, "-c", NS_HELPER,
+                        os.path.join(TOP, "tests", "integration"), zone,
+                        resolv, lst, mode, conf],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        print("opendkim: " + p.stderr[-300:], file=sys.stderr)
+        return None
+    dt, bad = p.stdout.split()
+    dt = float(dt)
+    return len(files) / dt, int(bad) == 0, dt
+
+
+def openssl_verify_rate():
+    p = subprocess.run(["openssl", "speed", "-seconds", "3", "rsa2048"],
+                       capture_output=True, text=True)
+    for ln in p.stdout.splitlines():
+        m = re.match(r"\s*rsa\s+2048 bits\s+\S+\s+\S+\s+(\S+)\s+(\S+)", ln)
+        if m:
+            return float(m.group(2))
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--senderkit", required=True)
+    ap.add_argument("--small", type=int, default=2000,
+                    help="4 KB messages")
+    ap.add_argument("--large", type=int, default=40, help="1 MB messages")
+    ap.add_argument("--peer-small", type=int, default=300,
+                    help="4 KB messages for dkimpy and opendkim")
+    ap.add_argument("--keep", action="store_true")
+    a = ap.parse_args()
+    sk = os.path.abspath(a.senderkit)
+    tmp = tempfile.mkdtemp(prefix="sk-dkim-bench-")
+    try:
+        p = subprocess.run([sk, "dkim", "keygen", "--domain", DOMAIN,
+                            "--selector", SEL, "--bits", "2048", "--out",
+                            tmp, "--json"], check=True, capture_output=True,
+                           text=True)
+        kj = json.loads(p.stdout)
+        zone = os.path.join(tmp, DOMAIN + ".zone")
+        with open(zone, "w") as f:
+            f.write("$TTL 300\n@ IN SOA ns.%s. h.%s. 1 3600 600 86400 300\n"
+                    "@ IN NS ns.%s.\nns IN A 127.0.0.1\n%s\n"
+                    % (DOMAIN, DOMAIN, DOMAIN, kj["zone_line"]))
+        small_dir, small = make_set(sk, tmp, kj["key_file"], 4096, a.small,
+                                    "small")
+        large_dir, large = make_set(sk, tmp, kj["key_file"], 1 << 20,
+                                    a.large, "large")
+        rows = []
+        with nsdharness.NSD([zone]) as nsd:
+            for label, d, files in (("4 KB", small_dir, small),
+                                    ("1 MB", large_dir, large)):
+                rows.append(("senderkit", label) +
+                            bench_senderkit(sk, nsd.server, d, len(files)))
+                peer = files[:a.peer_small] if label == "4 KB" else files
+                rows.append(("dkimpy", label) +
+                            bench_dkimpy(nsd.port, peer))
+                r = bench_opendkim(tmp, zone, peer, "list")
+                name = "opendkim -t"
+                if r is None or not r[1]:
+                    r = bench_opendkim(tmp, zone, peer, "testmsg")
+                    name = "opendkim-testmsg (1 process/msg)"
+                if r is not None:
+                    rows.append((name, label) + r)
+        ossl = openssl_verify_rate()
+    finally:
+        if not a.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print("kept " + tmp)
+
+    def rate(tool, label):
+        for r in rows:
+            if r[0].startswith(tool) and r[1] == label:
+                return r[2]
+        return None
+    now = datetime.datetime.now()
+    lines = ["# DKIM verification benchmark, %s" % now.strftime(
+        "%Y-%m-%d %H:%M"), "",
+        "Command: `%s`  " % os.environ.get("DKIM_BENCH_CMD",
+                                          "bench/dkim/run.sh"),
+        "Machine: %d CPUs (`nproc`), shared with other jobs; one process "
+        "per tool, run one after the other." % os.cpu_count(), "",
+        "RSA 2048-bit rsa-sha256, relaxed/relaxed, key from NSD on "
+        "127.0.0.1.  %d distinct signed messages repeated over the set."
+        % DISTINCT, "",
+        "| tool | message | messages | seconds | messages/s | all pass |",
+        "|---|---|---:|---:|---:|---|"]
+    for r in rows:
+        n = round(r[2] * r[4])
+        lines.append("| %s | %s | %d | %.2f | %.0f | %s |"
+                     % (r[0], r[1], n, r[4], r[2], "yes" if r[3] else "NO"))
+    lines.append("")
+    if ossl:
+        lines.append("openssl speed -seconds 3 rsa2048: %.0f verify/s "
+                     "(the ceiling)." % ossl)
+    lines.append("")
+    s4, p4 = rate("senderkit", "4 KB"), rate("dkimpy", "4 KB")
+    o4 = rate("opendkim", "4 KB")
+    lines.append("Ratios on 4 KB messages (targets: >= 0.80 of openssl, "
+                 ">= 20x dkimpy):")
+    lines.append("")
+    if ossl and s4:
+        lines.append("- senderkit / openssl verify/s: %.2f (%s)"
+                     % (s4 / ossl, "met" if s4 / ossl >= 0.8 else
+                        "NOT met"))
+    if p4 and s4:
+        lines.append("- senderkit / dkimpy: %.1fx (%s)"
+                     % (s4 / p4, "met" if s4 / p4 >= 20 else "NOT met"))
+    if o4 and s4:
+        lines.append("- senderkit / opendkim: %.1fx" % (s4 / o4))
+    text = "\n".join(lines) + "\n"
+    os.makedirs(os.path.join(TOP, "bench", "out"), exist_ok=True)
+    out = os.path.join(TOP, "bench", "out",
+                       "dkim-%s.md" % now.strftime("%Y%m%d-%H%M%S"))
+    with open(out, "w") as f:
+        f.write(text)
+    print(text)
+    print("report: " + out)
+
+
+if __name__ == "__main__":
+    main()

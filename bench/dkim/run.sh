@@ -1,0 +1,20 @@
+#!/bin/sh
+# DKIM verification benchmark (not part of the test suite): senderkit
+# (`dkim verify --batch`) vs dkimpy vs OpenDKIM, with openssl speed's
+# rsa2048 verify/s as the ceiling; keys from NSD on 127.0.0.1.
+# OpenDKIM only asks port 53: it runs in a private namespace (`unshare
+# -mn`, needs root) with its own NSD; the host's resolv.conf is not touched.
+#   bench/dkim/run.sh [--small N] [--large N] [--peer-small N] [--keep]
+# Report: bench/out/dkim-<date>.md
+set -eu
+cd "$(dirname "$0")/../.."
+./scripts/deps.sh
+[ -f build/build.ninja ] || meson setup build >/dev/null
+out=$(ninja -C build src/senderkit 2>&1) || {
+	printf '%s\n' "$out" | tail -n 30 >&2
+	echo "bench: building senderkit failed" >&2
+	exit 1
+}
+DKIM_BENCH_CMD="bench/dkim/run.sh $*" \
+    exec /usr/bin/python3 bench/dkim/bench.py --senderkit build/src/senderkit \
+    "$@"
