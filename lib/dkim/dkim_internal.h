@@ -7,6 +7,7 @@
 #ifndef SK_DKIM_INTERNAL_H
 #define SK_DKIM_INTERNAL_H
 
+#include <openssl/evp.h>
 #include <senderkit/dkim.h>
 #include "util/util.h"
 
@@ -57,5 +58,10 @@ char *sk__base64_encode(const uint8_t *data, size_t len);
  * labels of 1..63 letters, digits, '-' or '_', at most 253 characters.
  * With `trailing`, one final dot is allowed and dropped from *len. */
 bool sk__dkim_qname_ok(const char *s, size_t *len, bool trailing);
+
+/* The public key a parsed record holds, decoded once by
+ * sk_dkim_key_parse (NULL for a revoked or undecodable key).  Borrowed:
+ * valid while the record is. */
+EVP_PKEY *sk__dkim_key_pkey(const struct sk_dkim_key *key);
 
 #endif /* SK_DKIM_INTERNAL_H */

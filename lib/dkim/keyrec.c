@@ -34,7 +34,22 @@ struct keyimpl {
 	char *v, *h, *kt, *n, *p, *s, *t;
 	uint8_t *pub;
 	size_t publen;
+	EVP_PKEY *pkey; /* the decoded key, kept for the verifier */
 };
+
+/* Keep pk as the record's decoded key (replacing one kept before). */
+static void
+keep_pkey(struct keyimpl *ki, EVP_PKEY *pk)
+{
+	EVP_PKEY_free(ki->pkey);
+	ki->pkey = pk;
+}
+
+EVP_PKEY *
+sk__dkim_key_pkey(const struct sk_dkim_key *key)
+{
+	return key != NULL ? ((const struct keyimpl *)key)->pkey : NULL;
+}
 
 /* Where a scan reports: NULL findings means parse mode. */
 struct scan {
@@ -132,6 +147,7 @@ sk_dkim_key_free(struct sk_dkim_key *key)
 	sk__free(ki->s);
 	sk__free(ki->t);
 	sk__free(ki->pub);
+	EVP_PKEY_free(ki->pkey);
 	sk__free(ki);
 }
 
@@ -260,7 +276,7 @@ decode_rsa(struct keyimpl *ki, bool *pkcs1, char *why, size_t whylen,
 		id = EVP_PKEY_get_base_id(pk);
 		if (id == EVP_PKEY_RSA) {
 			ki->k.bits = (unsigned)EVP_PKEY_get_bits(pk);
-			EVP_PKEY_free(pk);
+			keep_pkey(ki, pk);
 			return DEC_OK;
 		}
 		EVP_PKEY_free(pk);
@@ -280,7 +296,7 @@ decode_rsa(struct keyimpl *ki, bool *pkcs1, char *why, size_t whylen,
 		uint8_t *copy;
 
 		ki->k.bits = (unsigned)EVP_PKEY_get_bits(pk);
-		EVP_PKEY_free(pk);
+		keep_pkey(ki, pk);
 		if (dlen <= 0) {
 			ERR_clear_error();
 			*st = SK_ECRYPTO;
@@ -323,7 +339,7 @@ decode_ed25519(struct keyimpl *ki, char *why, size_t whylen)
 		pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
 						 ki->pub, 32);
 		if (pk != NULL) {
-			EVP_PKEY_free(pk);
+			keep_pkey(ki, pk);
 			ki->k.bits = 256;
 			return DEC_OK;
 		}

@@ -359,21 +359,34 @@ in_colon_list(const char *list, const char *want, bool star)
 	return false;
 }
 
+/* A reference to the key the record decoded when it was parsed. */
 static EVP_PKEY *
 pubkey(const struct sk_dkim_key *k)
 {
-	const unsigned char *p = k->pub;
-	EVP_PKEY *pk;
+	EVP_PKEY *pk = sk__dkim_key_pkey(k);
 
-	if (k->type == SK_DKIM_KEY_ED25519)
-		return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
-						   k->pub, k->publen);
-	pk = d2i_PUBKEY(NULL, &p, (long)k->publen);
-	if (pk == NULL) {
-		p = k->pub;
-		pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)k->publen);
-	}
+	if (pk == NULL || EVP_PKEY_up_ref(pk) != 1)
+		return NULL;
 	return pk;
+}
+
+/* Parsed key records are kept with the DNS answer they came from
+ * (sk__dns_ext_set): the resolver caches the answer, so a batch of
+ * messages signed with one key parses and decodes it once. */
+static const char key_ext_tag = 'k';
+
+static void
+key_ext_free(void *k)
+{
+	sk_dkim_key_free(k);
+}
+
+/* Release a key from check_key(): free it unless the answer owns it. */
+static void
+key_release(struct sk_dkim_key *k, bool owned)
+{
+	if (owned)
+		sk_dkim_key_free(k);
 }
 
 /* 0 good, 1 bad signature, <0 error. */
@@ -410,7 +423,8 @@ check_sig(const struct sk__dkim_sig *g, EVP_PKEY *pk, const uint8_t *data,
 
 /* The key record's verdict (3.6.1, 6.1.2); decides s when it fails. */
 static sk_status
-check_key(struct sk_dkim_verify *v, struct vsig *s, struct sk_dkim_key **out)
+check_key(struct sk_dkim_verify *v, struct vsig *s, struct sk_dkim_key **out,
+	  bool *owned)
 {
 	const struct sk_dns_answer *a = s->ans;
 	const struct sk__dkim_sig *g = s->sig;
@@ -421,6 +435,7 @@ check_key(struct sk_dkim_verify *v, struct vsig *s, struct sk_dkim_key **out)
 	sk_status st;
 
 	*out = NULL;
+	*owned = true;
 	if (a == NULL) {
 		decide(s, SK_DKIM_TEMPERROR, "dns-tempfail", "no key answer");
 		return SK_OK;
@@ -448,14 +463,20 @@ check_key(struct sk_dkim_verify *v, struct vsig *s, struct sk_dkim_key **out)
 		       ntxt, a->qname);
 		return SK_OK;
 	}
-	sk_err_clear(&e);
-	st = sk_dkim_key_parse(rr->u.txt.text, rr->u.txt.len, &k, &e);
-	if (st == SK_ENOMEM)
-		return st;
-	if (st != SK_OK) {
-		decide(s, SK_DKIM_PERMERROR, "key-syntax", "key record at %s: "
-		       "%s", a->qname, e.msg);
-		return SK_OK;
+	k = sk__dns_ext_get(a, &key_ext_tag);
+	if (k != NULL) {
+		*owned = false;
+	} else {
+		sk_err_clear(&e);
+		st = sk_dkim_key_parse(rr->u.txt.text, rr->u.txt.len, &k, &e);
+		if (st == SK_ENOMEM)
+			return st;
+		if (st != SK_OK) {
+			decide(s, SK_DKIM_PERMERROR, "key-syntax",
+			       "key record at %s: %s", a->qname, e.msg);
+			return SK_OK;
+		}
+		*owned = !sk__dns_ext_set(a, &key_ext_tag, k, key_ext_free);
 	}
 	s->res.key_bits = k->bits;
 	s->res.testing = k->testing;
@@ -488,7 +509,7 @@ check_key(struct sk_dkim_verify *v, struct vsig *s, struct sk_dkim_key **out)
 		       "RSA key of %u bits, under %u (RFC 8301 section 3.2)",
 		       k->bits, v->min_bits);
 	if (s->decided) {
-		sk_dkim_key_free(k);
+		key_release(k, *owned);
 		return SK_OK;
 	}
 	*out = k;
@@ -503,16 +524,17 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 	struct sk_dkim_key *k;
 	struct sk_buf data;
 	EVP_PKEY *pk;
+	bool owned;
 	sk_status st;
 	int rc;
 
-	st = check_key(v, s, &k);
+	st = check_key(v, s, &k, &owned);
 	if (st != SK_OK || s->decided)
 		return st;
 	/* 6.1.3: the body hash first. */
 	b = &v->bodies[s->body];
 	if (g->l >= 0 && b->total < (uint64_t)g->l) {
-		sk_dkim_key_free(k);
+		key_release(k, owned);
 		decide(s, SK_DKIM_FAIL, "body-hash-mismatch",
 		       "l=%lld is more than the body's %llu canonical bytes",
 		       g->l, (unsigned long long)b->total);
@@ -520,7 +542,7 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 	}
 	if (g->bhlen != b->digest_len ||
 	    memcmp(g->bh, b->digest, b->digest_len) != 0) {
-		sk_dkim_key_free(k);
+		key_release(k, owned);
 		decide(s, SK_DKIM_FAIL, "body-hash-mismatch",
 		       "the body hash does not match bh=");
 		return SK_OK;
@@ -546,11 +568,11 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 	}
 	if (st != SK_OK) {
 		sk__buf_free(&data);
-		sk_dkim_key_free(k);
+		key_release(k, owned);
 		return st;
 	}
 	pk = pubkey(k);
-	sk_dkim_key_free(k);
+	key_release(k, owned);
 	if (pk == NULL) {
 		sk__buf_free(&data);
 		decide(s, SK_DKIM_PERMERROR, "key-syntax",

@@ -101,6 +101,19 @@ void sk__dns_hook_add(struct sk_resolver *r, struct sk__dns_hook *h);
 /* Unlink; does nothing when not linked. */
 void sk__dns_hook_del(struct sk_resolver *r, struct sk__dns_hook *h);
 
+/*
+ * Derived data kept with an answer: a consumer that turns an answer into
+ * something costly (a DKIM key decoded by OpenSSL) parks the result on the
+ * answer, which the resolver's cache keeps, so the next message asking the
+ * same question reuses it.  One slot per answer, claimed by `tag` (the
+ * address of a static object of the consumer): _set returns false when
+ * the slot is taken, and the caller then owns `ext` as before.  free_fn
+ * runs when the answer is freed.
+ */
+void *sk__dns_ext_get(const struct sk_dns_answer *ans, const void *tag);
+bool sk__dns_ext_set(const struct sk_dns_answer *ans, const void *tag,
+		     void *ext, void (*free_fn)(void *));
+
 /* Names (name.c). */
 /* Check a presentation-form name for sk_dns_query (RFC 1035 2.3.4). */
 bool sk__dns_name_valid(const char *name);

@@ -21,6 +21,10 @@ struct ans {
 	unsigned refs;
 	struct ans *base;
 	bool fixed; /* static storage, never freed */
+	/* Derived data a consumer keeps with the answer (sk__dns_ext_*). */
+	const void *ext_tag;
+	void *ext;
+	void (*ext_free)(void *);
 };
 
 /* Handed out when even a TEMPFAIL answer cannot be allocated. */
@@ -115,6 +119,8 @@ ans_unref(struct ans *a)
 		return;
 	if (--a->refs > 0)
 		return;
+	if (a->ext_free != NULL)
+		a->ext_free(a->ext);
 	if (a->base != NULL)
 		ans_unref(a->base);
 	sk__free(a);
@@ -261,6 +267,9 @@ ans_new(const char *qname, uint16_t qtype, enum sk_dns_status st, int rcode,
 		rr_copy(&rr[i], &rrs[i], &p);
 	a->refs = 1;
 	a->fixed = false;
+	a->ext_tag = NULL;
+	a->ext = NULL;
+	a->ext_free = NULL;
 	a->pub.status = st;
 	a->pub.rcode = rcode;
 	a->pub.qtype = qtype;
@@ -291,6 +300,9 @@ ans_view(struct ans *base, const char *qname, bool from_cache)
 	v->pub.from_cache = from_cache;
 	v->refs = 1;
 	v->fixed = false;
+	v->ext_tag = NULL;
+	v->ext = NULL;
+	v->ext_free = NULL;
 	v->base = base;
 	base->refs++;
 	return v;
@@ -922,6 +934,39 @@ sk_resolver_free(struct sk_resolver *r)
 	sk__dns_htab_free(&r->cache);
 	sk__dns_htab_free(&r->flights);
 	sk__free(r);
+}
+
+/* Views share their base's records, so derived data lives on the base. */
+static struct ans *
+ans_root(const struct sk_dns_answer *pub)
+{
+	struct ans *a = (struct ans *)(uintptr_t)pub;
+
+	while (a != NULL && a->base != NULL)
+		a = a->base;
+	return a;
+}
+
+void *
+sk__dns_ext_get(const struct sk_dns_answer *ans, const void *tag)
+{
+	struct ans *a = ans_root(ans);
+
+	return a != NULL && a->ext_tag == tag ? a->ext : NULL;
+}
+
+bool
+sk__dns_ext_set(const struct sk_dns_answer *ans, const void *tag, void *ext,
+		void (*free_fn)(void *))
+{
+	struct ans *a = ans_root(ans);
+
+	if (a == NULL || a->fixed || a->ext_tag != NULL)
+		return false;
+	a->ext_tag = tag;
+	a->ext = ext;
+	a->ext_free = free_fn;
+	return true;
 }
 
 void
