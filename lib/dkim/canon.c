@@ -17,7 +17,8 @@ sk_status
 sk__dkim_canon_header(enum sk_dkim_canon c, const char *field, size_t len,
 		      struct sk_buf *out)
 {
-	size_t colon, n, i, end;
+	char low[64];
+	size_t colon, n, i, j, end;
 	sk_status st = SK_OK;
 	bool wsp = false, any = false;
 
@@ -29,31 +30,42 @@ sk__dkim_canon_header(enum sk_dkim_canon c, const char *field, size_t len,
 	n = colon;
 	while (n > 0 && is_wsp(field[n - 1]))
 		n--;
-	for (i = 0; i < n && st == SK_OK; i++)
-		st = sk__buf_addc(out, sk__lower(field[i]));
+	for (i = 0; i < n && st == SK_OK; i += j) {
+		for (j = 0; j < sizeof(low) && i + j < n; j++)
+			low[j] = sk__lower(field[i + j]);
+		st = sk__buf_add(out, low, j);
+	}
 	if (st == SK_OK)
-		st = sk__buf_addc(out, ':');
+		st = sk__buf_add(out, ":", 1);
 	end = len;
 	if (end >= 2 && field[end - 2] == '\r' && field[end - 1] == '\n')
 		end -= 2;
 	/* Unfold (drop CRLF), WSP runs to one SP, none at either end. */
-	for (i = colon + 1; i < end && st == SK_OK; i++) {
+	i = colon + 1;
+	while (i < end && st == SK_OK) {
 		char ch = field[i];
 
 		if (ch == '\r' && i + 1 < end && field[i + 1] == '\n') {
-			i++;
+			i += 2;
 			continue;
 		}
 		if (is_wsp(ch)) {
 			wsp = true;
+			i++;
 			continue;
 		}
+		/* A run of bytes that go out as they are. */
+		for (j = i + 1; j < end && !is_wsp(field[j]); j++)
+			if (field[j] == '\r' && j + 1 < end &&
+			    field[j + 1] == '\n')
+				break;
 		if (wsp && any)
-			st = sk__buf_addc(out, ' ');
+			st = sk__buf_add(out, " ", 1);
 		wsp = false;
 		any = true;
 		if (st == SK_OK)
-			st = sk__buf_addc(out, ch);
+			st = sk__buf_add(out, field + i, j - i);
+		i = j;
 	}
 	if (st == SK_OK)
 		st = sk__buf_add(out, "\r\n", 2);
@@ -64,10 +76,15 @@ sk_status
 sk__dkim_body_init(struct sk__dkim_body *b, enum sk_dkim_canon c,
 		   const EVP_MD *md, uint64_t limit)
 {
-	memset(b, 0, sizeof(*b));
+	/* Field by field: the stage needs no clearing. */
 	b->canon = c;
 	b->md = md;
 	b->limit = limit;
+	b->total = 0;
+	b->crlf_pending = 0;
+	b->cr = b->wsp = b->any = b->failed = false;
+	b->stage_len = 0;
+	b->digest_len = 0;
 	b->ctx = EVP_MD_CTX_new();
 	if (b->ctx == NULL)
 		return SK_ENOMEM;
@@ -88,84 +105,176 @@ sk__dkim_body_free(struct sk__dkim_body *b)
 	b->ctx = NULL;
 }
 
+/* Canonical bytes to the digest; l=: only the first `limit` are hashed,
+ * `total` counts them all. */
 static void
-flush(struct sk__dkim_body *b)
+hash(struct sk__dkim_body *b, const unsigned char *p, size_t n)
 {
 	uint64_t room;
-	size_t n = b->stage_len;
 
-	b->stage_len = 0;
 	if (n == 0)
 		return;
-	/* l=: hash only the first `limit` canonical bytes. */
 	room = b->limit - (b->total < b->limit ? b->total : b->limit);
 	b->total += n;
 	if (room < n)
 		n = (size_t)room;
-	if (n > 0 && !b->failed &&
-	    EVP_DigestUpdate(b->ctx, b->stage, n) != 1)
+	if (n > 0 && !b->failed && EVP_DigestUpdate(b->ctx, p, n) != 1)
 		b->failed = true;
 }
 
 static void
-out_byte(struct sk__dkim_body *b, unsigned char c)
+flush(struct sk__dkim_body *b)
 {
-	if (b->stage_len == sizeof(b->stage))
-		flush(b);
-	b->stage[b->stage_len++] = c;
+	size_t n = b->stage_len;
+
+	b->stage_len = 0;
+	hash(b, b->stage, n);
 }
 
+/* Canonical bytes out, through the stage so that the digest gets large
+ * pieces whatever the input's split. */
+static void
+out_bytes(struct sk__dkim_body *b, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		size_t room = sizeof(b->stage) - b->stage_len;
+
+		if (room == 0) {
+			flush(b);
+			room = sizeof(b->stage);
+		}
+		if (room > n)
+			room = n;
+		memcpy(b->stage + b->stage_len, p, room);
+		b->stage_len += room;
+		p += room;
+		n -= room;
+	}
+}
+
+/* The line ends held back, now that content follows them. */
 static void
 out_crlfs(struct sk__dkim_body *b)
 {
-	for (; b->crlf_pending > 0; b->crlf_pending--) {
-		out_byte(b, '\r');
-		out_byte(b, '\n');
+	static const unsigned char crlfs[] =
+	    "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+	const uint64_t per = (sizeof(crlfs) - 1) / 2;
+
+	while (b->crlf_pending > 0) {
+		uint64_t k = b->crlf_pending < per ? b->crlf_pending : per;
+
+		out_bytes(b, crlfs, (size_t)k * 2);
+		b->crlf_pending -= k;
 	}
 }
 
-/* A byte that is not part of a line end. */
+/* Non-empty content without WSP (relaxed) or any content (simple). */
 static void
-content(struct sk__dkim_body *b, unsigned char c)
+out_content(struct sk__dkim_body *b, const unsigned char *p, size_t n)
 {
-	if (b->canon == SK_DKIM_RELAXED && (c == ' ' || c == '\t')) {
-		b->wsp = true; /* 3.4.4 a: runs to one SP, none at EOL */
-		return;
-	}
-	out_crlfs(b);
+	if (b->crlf_pending > 0)
+		out_crlfs(b);
 	if (b->wsp) {
-		out_byte(b, ' ');
+		out_bytes(b, (const unsigned char *)" ", 1);
 		b->wsp = false;
 	}
-	out_byte(b, c);
+	out_bytes(b, p, n);
 	b->any = true;
+}
+
+static bool
+is_wsp_u(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* A span of bytes that holds no line end (CRLF). */
+static void
+content(struct sk__dkim_body *b, const unsigned char *p, size_t n)
+{
+	size_t i = 0, j;
+
+	if (n == 0)
+		return;
+	if (b->canon != SK_DKIM_RELAXED) {
+		out_content(b, p, n);
+		return;
+	}
+	/*
+	 * 3.4.4 a: WSP runs become one SP, none at the end of a line.  Text
+	 * that is already canonical (words separated by one SP) goes out in
+	 * one piece; only other runs of WSP, and WSP at the end of the span
+	 * (a line end may follow), are held back in b->wsp.
+	 */
+	while (i < n) {
+		if (is_wsp_u(p[i])) {
+			b->wsp = true;
+			i++;
+			continue;
+		}
+		j = i + 1;
+		for (;;) {
+			while (j < n && !is_wsp_u(p[j]))
+				j++;
+			if (j + 1 < n && p[j] == ' ' && !is_wsp_u(p[j + 1]))
+				j += 2;
+			else
+				break;
+		}
+		out_content(b, p + i, j - i);
+		i = j;
+	}
+}
+
+/* A CRLF: held back until more content shows it is not trailing
+ * (3.4.3/3.4.4); relaxed drops the WSP before it. */
+static void
+line_end(struct sk__dkim_body *b)
+{
+	b->wsp = false;
+	b->crlf_pending++;
 }
 
 sk_status
 sk__dkim_body_update(struct sk__dkim_body *b, const char *data, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)data;
-	size_t i;
+	const unsigned char *end = p + len;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = p[i];
-
-		if (b->cr) {
-			b->cr = false;
-			if (c == '\n') {
-				/* A line end: held back until more content
-				 * shows it is not trailing; relaxed drops the
-				 * WSP before it. */
-				b->wsp = false;
-				b->crlf_pending++;
-				continue;
-			}
-			content(b, '\r');
+	if (len == 0)
+		return b->failed ? SK_ECRYPTO : SK_OK;
+	if (b->cr) {
+		/* A CR ended the previous piece. */
+		b->cr = false;
+		if (*p == '\n') {
+			line_end(b);
+			p++;
+		} else {
+			content(b, (const unsigned char *)"\r", 1);
 		}
-		if (c == '\r')
-			b->cr = true;
-		else
-			content(b, c);
+	}
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL) {
+			size_t n = (size_t)(end - p);
+
+			/* A final CR may start a CRLF in the next piece. */
+			if (p[n - 1] == '\r') {
+				b->cr = true;
+				n--;
+			}
+			content(b, p, n);
+			break;
+		}
+		if (nl > p && nl[-1] == '\r') {
+			content(b, p, (size_t)(nl - 1 - p));
+			line_end(b);
+		} else {
+			/* A bare LF is content. */
+			content(b, p, (size_t)(nl + 1 - p));
+		}
+		p = nl + 1;
 	}
 	return b->failed ? SK_ECRYPTO : SK_OK;
 }
@@ -175,17 +284,15 @@ sk__dkim_body_final(struct sk__dkim_body *b)
 {
 	if (b->cr) {
 		b->cr = false;
-		content(b, '\r');
+		content(b, (const unsigned char *)"\r", 1);
 	}
 	/* 3.4.3: the body ends with exactly one CRLF, an empty body is one
 	 * CRLF.  3.4.4: trailing empty lines go; an empty body stays empty;
 	 * a last line without CRLF gets one. */
 	b->wsp = false;
 	b->crlf_pending = 0;
-	if (b->any || b->canon == SK_DKIM_SIMPLE) {
-		out_byte(b, '\r');
-		out_byte(b, '\n');
-	}
+	if (b->any || b->canon == SK_DKIM_SIMPLE)
+		out_bytes(b, (const unsigned char *)"\r\n", 2);
 	flush(b);
 	if (b->failed ||
 	    EVP_DigestFinal_ex(b->ctx, b->digest, &b->digest_len) != 1)

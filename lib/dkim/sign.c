@@ -41,6 +41,7 @@ struct sk_dkim_sign {
 	bool body_length;
 	struct sk__msg msg;
 	struct sk__dkim_body body;
+	EVP_MD *sha256;                /* fetched once per message */
 };
 
 /* ------------------------------------------------------------ keys */
@@ -178,6 +179,7 @@ sk_dkim_sign_free(struct sk_dkim_sign *ctx)
 	sk__free(ctx->headers);
 	sk__msg_free(&ctx->msg);
 	sk__dkim_body_free(&ctx->body);
+	EVP_MD_free(ctx->sha256);
 	sk__free(ctx);
 }
 
@@ -282,7 +284,9 @@ sk_dkim_sign_start(const struct sk_dkim_signer *s,
 	if (opts->expire > 0)
 		ctx->x = (ctx->t >= 0 ? ctx->t : (long long)time(NULL)) +
 			 (long long)opts->expire;
-	st = sk__dkim_body_init(&ctx->body, ctx->bcanon, EVP_sha256(),
+	ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	st = ctx->sha256 == NULL ? SK_ECRYPTO :
+	     sk__dkim_body_init(&ctx->body, ctx->bcanon, ctx->sha256,
 				SK__DKIM_NO_LIMIT);
 	if (st != SK_OK) {
 		sk_dkim_sign_free(ctx);
@@ -504,8 +508,8 @@ build_field(struct sk_dkim_sign *ctx, const char *h, const char *bh,
 }
 
 static sk_status
-sign_data(const struct sk_dkim_signer *s, const uint8_t *data, size_t len,
-	  uint8_t **sig, size_t *siglen)
+sign_data(const struct sk_dkim_signer *s, const EVP_MD *dg,
+	  const uint8_t *data, size_t len, uint8_t **sig, size_t *siglen)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char hash[32];
@@ -518,14 +522,13 @@ sign_data(const struct sk_dkim_signer *s, const uint8_t *data, size_t len,
 		return SK_ENOMEM;
 	if (s->type == SK_DKIM_KEY_ED25519) {
 		/* RFC 8463 section 3: Ed25519 signs the SHA-256 hash. */
-		if (EVP_Digest(data, len, hash, NULL, EVP_sha256(), NULL) != 1)
+		if (EVP_Digest(data, len, hash, NULL, dg, NULL) != 1)
 			goto out;
 		tbs = hash;
 		tbslen = sizeof(hash);
 		if (EVP_DigestSignInit(md, NULL, NULL, NULL, s->pkey) != 1)
 			goto out;
-	} else if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL,
-				      s->pkey) != 1) {
+	} else if (EVP_DigestSignInit(md, NULL, dg, NULL, s->pkey) != 1) {
 		goto out;
 	}
 	if (EVP_DigestSign(md, NULL, siglen, tbs, tbslen) != 1)
@@ -621,8 +624,8 @@ sk_dkim_sign_finish(struct sk_dkim_sign *ctx, char **header,
 			     sk_strerror(st));
 		goto out;
 	}
-	st = sign_data(ctx->signer, (const uint8_t *)data.p, data.len, &sig,
-		       &siglen);
+	st = sign_data(ctx->signer, ctx->sha256, (const uint8_t *)data.p,
+		       data.len, &sig, &siglen);
 	if (st != SK_OK) {
 		st = sk__err(err, st, "signing failed");
 		goto out;

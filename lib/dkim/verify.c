@@ -50,8 +50,13 @@ struct sk_dkim_verify {
 	struct sk__msg msg;
 	struct vsig *sigs;
 	size_t nsigs, asigs;
-	struct sk__dkim_body bodies[SK_DKIM_MAX_SIGNATURES];
-	size_t nbodies;
+	/* Allocated as signatures need them (most messages have one or
+	 * two): a verifier costs no large clearing. */
+	struct sk__dkim_body *bodies;
+	size_t nbodies, abodies;
+	/* Fetched once per verifier (an EVP_sha256() would be fetched
+	 * again by every digest and verification init). */
+	EVP_MD *sha256, *sha1;
 	size_t outstanding;
 	bool finishing, computed, body_done;
 	struct keyq *deferq;
@@ -183,16 +188,31 @@ set_strings(struct vsig *s)
 	return SK_OK;
 }
 
+/* The digest of a signature's algorithm, fetched on first use. */
+static const EVP_MD *
+sig_md(struct sk_dkim_verify *v, const struct sk__dkim_sig *g)
+{
+	EVP_MD **md = g->alg == SK_DKIM_RSA_SHA1 ? &v->sha1 : &v->sha256;
+
+	if (*md == NULL)
+		*md = EVP_MD_fetch(NULL, g->alg == SK_DKIM_RSA_SHA1 ? "SHA1" :
+				   "SHA256", NULL);
+	return *md;
+}
+
 static int
 body_for(struct sk_dkim_verify *v, const struct sk__dkim_sig *g,
 	 sk_status *st)
 {
-	const EVP_MD *md = g->alg == SK_DKIM_RSA_SHA1 ? EVP_sha1() :
-			   EVP_sha256();
+	const EVP_MD *md = sig_md(v, g);
 	uint64_t limit = g->l >= 0 ? (uint64_t)g->l : SK__DKIM_NO_LIMIT;
 	size_t i;
 
 	*st = SK_OK;
+	if (md == NULL) {
+		*st = SK_ECRYPTO;
+		return -1;
+	}
 	for (i = 0; i < v->nbodies; i++)
 		if (v->bodies[i].canon == g->bcanon && v->bodies[i].md == md &&
 		    v->bodies[i].limit == limit)
@@ -200,6 +220,20 @@ body_for(struct sk_dkim_verify *v, const struct sk__dkim_sig *g,
 	if (v->nbodies == SK_DKIM_MAX_SIGNATURES) {
 		*st = SK_EINTERNAL;
 		return -1;
+	}
+	if (v->nbodies == v->abodies) {
+		size_t na = v->abodies ? v->abodies * 2 : 1;
+		struct sk__dkim_body *nb;
+
+		if (na > SK_DKIM_MAX_SIGNATURES)
+			na = SK_DKIM_MAX_SIGNATURES;
+		nb = sk__realloc(v->bodies, na * sizeof(*nb));
+		if (nb == NULL) {
+			*st = SK_ENOMEM;
+			return -1;
+		}
+		v->bodies = nb;
+		v->abodies = na;
 	}
 	*st = sk__dkim_body_init(&v->bodies[v->nbodies], g->bcanon, md,
 				 limit);
@@ -391,8 +425,8 @@ key_release(struct sk_dkim_key *k, bool owned)
 
 /* 0 good, 1 bad signature, <0 error. */
 static int
-check_sig(const struct sk__dkim_sig *g, EVP_PKEY *pk, const uint8_t *data,
-	  size_t len)
+check_sig(const struct sk__dkim_sig *g, const EVP_MD *dg, EVP_PKEY *pk,
+	  const uint8_t *data, size_t len)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char hash[32];
@@ -402,17 +436,14 @@ check_sig(const struct sk__dkim_sig *g, EVP_PKEY *pk, const uint8_t *data,
 		return SK_ENOMEM;
 	if (g->alg == SK_DKIM_ED25519_SHA256) {
 		/* RFC 8463 section 3: over the SHA-256 of the data. */
-		if (EVP_Digest(data, len, hash, NULL, EVP_sha256(),
-			       NULL) != 1 ||
+		if (EVP_Digest(data, len, hash, NULL, dg, NULL) != 1 ||
 		    EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) != 1) {
 			EVP_MD_CTX_free(md);
 			return SK_ECRYPTO;
 		}
 		data = hash;
 		len = sizeof(hash);
-	} else if (EVP_DigestVerifyInit(md, NULL,
-				g->alg == SK_DKIM_RSA_SHA1 ? EVP_sha1() :
-				EVP_sha256(), NULL, pk) != 1) {
+	} else if (EVP_DigestVerifyInit(md, NULL, dg, NULL, pk) != 1) {
 		EVP_MD_CTX_free(md);
 		return SK_ECRYPTO;
 	}
@@ -552,20 +583,13 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 	sk__buf_init(&data, 2 * SK_DKIM_MAX_HEADER + SK_DKIM_MAX_TAGLIST);
 	st = sk__dkim_hash_headers(&v->msg, g->hcanon, g->names, g->nnames,
 				   &data);
-	if (st == SK_OK) {
-		struct sk_buf f;
-
-		sk__buf_init(&f, SK_DKIM_MAX_HEADER);
-		st = sk__buf_add(&f, g->unsigned_field, g->unsigned_len);
-		if (st == SK_OK)
-			st = sk__buf_add(&f, "\r\n", 2);
-		if (st == SK_OK)
-			st = sk__dkim_canon_header(g->hcanon, f.p, f.len,
-						   &data);
-		if (st == SK_OK)
-			data.len -= 2;
-		sk__buf_free(&f);
-	}
+	/* The field has no final CRLF: simple adds it as is, relaxed adds
+	 * one CRLF, taken off again. */
+	if (st == SK_OK)
+		st = sk__dkim_canon_header(g->hcanon, g->unsigned_field,
+					   g->unsigned_len, &data);
+	if (st == SK_OK && g->hcanon == SK_DKIM_RELAXED)
+		data.len -= 2;
 	if (st != SK_OK) {
 		sk__buf_free(&data);
 		key_release(k, owned);
@@ -579,7 +603,8 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 		       "the public key cannot be loaded");
 		return SK_OK;
 	}
-	rc = check_sig(g, pk, (const uint8_t *)data.p, data.len);
+	rc = check_sig(g, sig_md(v, g), pk, (const uint8_t *)data.p,
+		       data.len);
 	EVP_PKEY_free(pk);
 	sk__buf_free(&data);
 	if (rc < 0 && rc != SK_ECRYPTO)
@@ -764,6 +789,9 @@ sk_dkim_verify_free(struct sk_dkim_verify *v)
 	}
 	for (i = 0; i < v->nbodies; i++)
 		sk__dkim_body_free(&v->bodies[i]);
+	sk__free(v->bodies);
+	EVP_MD_free(v->sha256);
+	EVP_MD_free(v->sha1);
 	sk__free(v->sigs);
 	sk__msg_free(&v->msg);
 	sk__free(v);

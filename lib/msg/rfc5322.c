@@ -115,32 +115,105 @@ emit_body(struct sk__msg *m, const char *p, size_t n)
 	return m->on_body(m->arg, p, n);
 }
 
-/* Body bytes with bare LF turned into CRLF, in chunks. */
+/*
+ * Body bytes with bare LF turned into CRLF.  Pieces without a bare LF go
+ * straight to the callback; otherwise the converted bytes are gathered in
+ * BODY_CHUNK pieces so that a bare-LF message does not make one call per
+ * line.  Line ends are found with memchr.
+ */
 static sk_status
 body_bytes(struct sk__msg *m, const unsigned char *p, size_t len)
 {
 	char out[BODY_CHUNK];
-	size_t o = 0, i, run = 0;
+	size_t o = 0, i = 0, run = 0;
+	const unsigned char *nl;
 	sk_status st;
 
-	/* Fast path: runs without a bare LF go straight through. */
-	for (i = 0; i < len; i++) {
-		if (p[i] == '\n' && !(i > 0 ? p[i - 1] == '\r' : m->prev_cr)) {
-			st = emit_body(m, (const char *)p + run, i - run);
-			if (st != SK_OK)
-				return st;
-			out[o++] = '\r';
-			out[o++] = '\n';
+	if (len == 0)
+		return SK_OK;
+	for (;;) {
+		size_t k, n;
+
+		nl = memchr(p + i, '\n', len - i);
+		if (nl == NULL)
+			break;
+		k = (size_t)(nl - p);
+		i = k + 1;
+		if (k > 0 ? p[k - 1] == '\r' : m->prev_cr)
+			continue;
+		/* A bare LF: [run, k) then CRLF go to out. */
+		n = k - run;
+		if (o + n + 2 > sizeof(out)) {
 			st = emit_body(m, out, o);
 			if (st != SK_OK)
 				return st;
 			o = 0;
-			run = i + 1;
+			if (n + 2 > sizeof(out)) {
+				st = emit_body(m, (const char *)p + run, n);
+				if (st != SK_OK)
+					return st;
+				n = 0;
+			}
+		}
+		memcpy(out + o, p + run, n);
+		o += n;
+		out[o++] = '\r';
+		out[o++] = '\n';
+		run = i;
+	}
+	m->prev_cr = p[len - 1] == '\r';
+	if (o > 0 && o + (len - run) <= sizeof(out)) {
+		memcpy(out + o, p + run, len - run);
+		return emit_body(m, out, o + (len - run));
+	}
+	st = emit_body(m, out, o);
+	if (st != SK_OK)
+		return st;
+	return emit_body(m, (const char *)p + run, len - run);
+}
+
+/* Header bytes: each line is appended whole (memchr for its LF), a bare
+ * LF becoming CRLF. */
+static sk_status
+header_bytes(struct sk__msg *m, const unsigned char *p, size_t len,
+	     size_t *used)
+{
+	size_t i = 0;
+	sk_status st;
+
+	while (i < len && !m->in_body) {
+		const unsigned char *nl = memchr(p + i, '\n', len - i);
+		size_t k = nl != NULL ? (size_t)(nl - p) : len;
+		bool cr;
+
+		st = sk__buf_add(&m->hdr, p + i, k - i);
+		if (st != SK_OK) {
+			*used = i;
+			return st;
+		}
+		cr = k > i ? p[k - 1] == '\r' : m->prev_cr;
+		i = k;
+		if (nl == NULL) {
+			m->prev_cr = cr;
+			break;
+		}
+		i++;
+		m->prev_cr = false;
+		if (cr)
+			st = sk__buf_add(&m->hdr, "\n", 1);
+		else
+			st = sk__buf_add(&m->hdr, "\r\n", 2);
+		if (st == SK_OK)
+			st = header_line(m);
+		if (st == SK_OK && m->in_body)
+			st = header_done(m);
+		if (st != SK_OK) {
+			*used = i;
+			return st;
 		}
 	}
-	if (len > 0)
-		m->prev_cr = p[len - 1] == '\r';
-	return emit_body(m, (const char *)p + run, len - run);
+	*used = i;
+	return SK_OK;
 }
 
 sk_status
@@ -148,33 +221,16 @@ sk__msg_update(struct sk__msg *m, const void *data, size_t len,
 	       struct sk_err *err)
 {
 	const unsigned char *p = data;
-	size_t i;
+	size_t i = 0;
 	sk_status st = SK_OK;
-	bool was_body = m->in_body;
 
 	if (m->sticky != SK_OK)
 		return sk__err(err, m->sticky, "message parsing stopped");
-	for (i = 0; i < len && !m->in_body; i++) {
-		unsigned char c = p[i];
-
-		if (c == '\n') {
-			if (!m->prev_cr)
-				st = sk__buf_addc(&m->hdr, '\r');
-			if (st == SK_OK)
-				st = sk__buf_addc(&m->hdr, '\n');
-			if (st == SK_OK)
-				st = header_line(m);
-			if (st == SK_OK && m->in_body)
-				st = header_done(m);
-		} else {
-			st = sk__buf_addc(&m->hdr, (char)c);
-		}
-		m->prev_cr = c == '\r';
+	if (!m->in_body) {
+		st = header_bytes(m, p, len, &i);
 		if (st != SK_OK)
 			goto fail;
 	}
-	if (!was_body && m->in_body)
-		m->prev_cr = false; /* the blank line's LF was seen */
 	if (i < len) {
 		st = body_bytes(m, p + i, len - i);
 		if (st != SK_OK)
