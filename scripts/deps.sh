@@ -8,7 +8,8 @@ PKGS="meson ninja-build pkg-config gcc clang llvm libclang-rt-14-dev
 libc-ares-dev libldns-dev libssl-dev libpsl-dev publicsuffix libjansson-dev
 libexpat1-dev nsd dnsutils python3-yaml python3-pytest valgrind
 spfquery python3-spf dnsperf go-md2man
-python3-dkim python3-dnspython opendkim opendkim-tools"
+python3-dkim python3-dnspython opendkim opendkim-tools
+libmail-dmarc-perl"
 
 missing=""
 for p in $PKGS; do

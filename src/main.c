@@ -24,6 +24,8 @@ static const struct command commands[] = {
 	 cmd_dkim_usage},
 	{"dmarc", "DMARC: lint, orgdomain, record (RFC 9989, RFC 7489)",
 	 cmd_dmarc, cmd_dmarc_usage},
+	{"verify", "SPF, DKIM and DMARC on a message: Authentication-Results",
+	 cmd_verify, cmd_verify_usage},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

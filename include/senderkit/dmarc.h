@@ -31,6 +31,8 @@
 
 #include <senderkit/common.h>
 #include <senderkit/dns.h>
+#include <senderkit/spf.h>
+#include <senderkit/dkim.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -524,6 +526,229 @@ sk_dmarc_lint_other_org_domain(const struct sk_dmarc_lint *l);
 /* True when DNS failed before the policy could be read. */
 SK_API bool
 sk_dmarc_lint_tempfail(const struct sk_dmarc_lint *l);
+
+/* ----------------------------------------------------------- evaluation */
+
+/*
+ * DMARC evaluation of one message (RFC 9989 sections 4.4 and 5.3, RFC
+ * 7489 sections 3.1 and 6.6): the Author Domain(s) from RFC5322.From,
+ * the SPF result of the MAIL FROM identity and the DKIM results with
+ * their d= domains give identifier alignment, the DMARC result and the
+ * policy to apply.  Every decision is explained in ->reasons.
+ */
+
+/* Author Domains evaluated per message; more are a permerror. */
+#define SK_DMARC_MAX_AUTHOR_DOMAINS 16
+/* DKIM results considered per message (as the verifier). */
+#define SK_DMARC_MAX_DKIM SK_DKIM_MAX_SIGNATURES
+/* Sentences of reasoning kept per evaluation. */
+#define SK_DMARC_MAX_REASONS 128
+
+/* The DMARC result (RFC 8601 section 2.7.1 / RFC 9989 section 5.3). */
+enum sk_dmarc_result {
+	SK_DMARC_RESULT_NONE = 0, /* no usable policy: DMARC does not apply */
+	SK_DMARC_RESULT_PASS,     /* an aligned identifier passed */
+	SK_DMARC_RESULT_FAIL,     /* a policy applies and none aligned */
+	SK_DMARC_RESULT_TEMPERROR,/* DNS failed during discovery or an
+	                             organizational-domain walk */
+	SK_DMARC_RESULT_PERMERROR,/* no From, an unparseable From, an
+	                             Author Domain that is not a domain
+	                             name, too many Author Domains */
+};
+
+/* "none", "pass", "fail", "temperror", "permerror". */
+SK_API const char *
+sk_dmarc_result_str(enum sk_dmarc_result r);
+
+/* What the receiver does with the message by the policy (the
+ * "disposition" of RFC 9990 aggregate reports, with "pass" when DMARC
+ * passed). */
+enum sk_dmarc_disposition {
+	SK_DMARC_DISP_NONE = 0,   /* deliver (p=none, t=y, pct, no policy) */
+	SK_DMARC_DISP_PASS,       /* DMARC passed */
+	SK_DMARC_DISP_QUARANTINE,
+	SK_DMARC_DISP_REJECT,
+};
+
+/* "none", "pass", "quarantine", "reject". */
+SK_API const char *
+sk_dmarc_disposition_str(enum sk_dmarc_disposition d);
+
+/* What the RFC5322.From field(s) gave. */
+enum sk_dmarc_from_status {
+	SK_DMARC_FROM_OK = 0,       /* domains in from_domains */
+	SK_DMARC_FROM_MISSING,      /* no From field (RFC 5322 3.6 requires
+	                               one): permerror */
+	SK_DMARC_FROM_NO_DOMAIN,    /* From holds no mailbox (an empty
+	                               group): RFC 7489 6.6.1 says such
+	                               messages are ignored: none */
+	SK_DMARC_FROM_UNPARSEABLE,  /* a From field does not parse: no
+	                               Author Domain can be trusted:
+	                               permerror */
+};
+
+/* One DKIM verification result as DMARC needs it (RFC 9989 5.3.3). */
+struct sk_dmarc_dkim_input {
+	enum sk_dkim_result result;
+	const char *domain;   /* d= */
+	const char *selector; /* s= (reasoning only; may be NULL) */
+};
+
+struct sk_dmarc_eval_input {
+	/*
+	 * Author Domains: the domain of every mailbox of every From field,
+	 * in order (repeats are merged, case-insensitively, trailing dot
+	 * ignored).  With several distinct domains each is evaluated and
+	 * the strictest outcome is the message's (RFC 9989 section 11.5,
+	 * RFC 7489 section 6.6.1).  Ignored unless from_status is OK.
+	 */
+	const char *const *from_domains;
+	size_t nfrom_domains;
+	enum sk_dmarc_from_status from_status;
+	unsigned from_fields;     /* From fields seen (reasoning only; 0
+	                             is taken as 1 when domains are given) */
+	/* SPF: the result and the domain it was evaluated for.  DMARC uses
+	 * the MAIL FROM identity only (RFC 9989 sections 3.2.4 and 4.4.2);
+	 * for a null reverse-path that is postmaster@<HELO> (RFC 7208
+	 * section 2.4), so the HELO domain counts then: set spf_identity
+	 * to SK_SPF_ID_MAILFROM for it.  An SK_SPF_ID_HELO result (a check
+	 * of the HELO identity alone) never aligns. */
+	enum sk_spf_result spf_result;
+	const char *spf_domain;   /* NULL: no SPF result */
+	enum sk_spf_identity spf_identity;
+	const struct sk_dmarc_dkim_input *dkim;
+	size_t ndkim;             /* at most SK_DMARC_MAX_DKIM used */
+	/* Rule generation (default RFC 9989).  Under SK_DMARC_RFC7489 np
+	 * does not exist (sp is used), t is ignored and pct applies: the
+	 * policy is enacted when pct_sample < pct (RFC 7489 section 6.3
+	 * pseudocode); pct_sample is the caller's draw in 0..99 (random
+	 * mod 100 in production, fixed in tests; 0 selects whenever
+	 * pct > 0).  Under RFC 9989 pct and pct_sample are ignored. */
+	enum sk_dmarc_rules rules;
+	unsigned pct_sample;
+};
+
+/* The alignment of one authenticated identifier with one Author Domain
+ * (RFC 9989 section 4.4.1 / RFC 7489 section 3.1). */
+struct sk_dmarc_ident {
+	const char *domain;     /* the SPF or DKIM domain, lower case */
+	const char *org_domain; /* its organizational domain by the same
+	                           method; NULL when not needed (strict,
+	                           exact match, not a pass) or unknown */
+	bool pass;              /* SPF pass / DKIM pass */
+	bool aligned;           /* pass and aligned */
+	bool same_domain;       /* exact match (case-insensitive) */
+};
+
+/* The evaluation of one Author Domain. */
+struct sk_dmarc_author {
+	const char *domain;      /* lower case, no trailing dot */
+	enum sk_dmarc_result result;
+	enum sk_dmarc_disposition disposition;
+	/* Discovery for this domain (NULL when it was not asked: an
+	 * invalid name).  Owned by the evaluation. */
+	const struct sk_dmarc_discovery *discovery;
+	const char *org_domain;  /* of the Author Domain; may be NULL */
+	enum sk_dmarc_align adkim, aspf; /* from the record (relaxed when
+	                                    none) */
+	struct sk_dmarc_ident spf;   /* domain NULL when no SPF result */
+	size_t ndkim;                /* == input ndkim (capped) */
+	const struct sk_dmarc_ident *dkim;
+	/* Policy: the tag that applies (p, sp, np), its value under the
+	 * rules, and the policy applied to a failing message after t=y
+	 * (RFC 9989: one step down) or pct (RFC 7489 6.6.4: reject becomes
+	 * quarantine, quarantine becomes none when not sampled). */
+	enum sk_dmarc_tag policy_tag;
+	enum sk_dmarc_policy policy;
+	enum sk_dmarc_policy applied;
+	bool testing;            /* t=y reduced the policy (RFC 9989) */
+	bool sampled_out;        /* pct left the message out (RFC 7489) */
+};
+
+/* The evaluation of a message.  Strings and arrays owned by it. */
+struct sk_dmarc_eval {
+	enum sk_dmarc_result result;
+	enum sk_dmarc_disposition disposition;
+	enum sk_dmarc_rules rules;
+	enum sk_dmarc_method method;
+	/* The Author Domain whose outcome decided (the strictest), for
+	 * header.from in Authentication-Results; NULL without one. */
+	const char *header_from;
+	/* Policy of the deciding Author Domain (for "p=" and "dis=" in
+	 * Authentication-Results comments). */
+	enum sk_dmarc_policy policy;
+	enum sk_dmarc_policy applied;
+	bool has_policy;         /* a record applied */
+	size_t nauthors;
+	const struct sk_dmarc_author *authors;
+	size_t decider;          /* index in authors of header_from */
+	/* One English sentence each, in the order the decisions were made:
+	 * the From analysis, each discovery, each alignment, the policy,
+	 * t/pct, the result. */
+	size_t nreasons;
+	const char *const *reasons;
+};
+
+/* Accepts NULL. */
+SK_API void
+sk_dmarc_eval_free(struct sk_dmarc_eval *e);
+
+/*
+ * Evaluate DMARC for one message synchronously, running `r` until every
+ * discovery (opts->method; opts->psl for SK_DMARC_PSL) and every
+ * organizational-domain walk needed for relaxed alignment is done.
+ * Result:
+ *   none       no usable record for any Author Domain (or an empty group
+ *              From);
+ *   pass       every Author Domain has an aligned SPF or DKIM pass;
+ *   fail       a record applies and no identifier aligned;
+ *   temperror  DNS failed during discovery or an org-domain walk;
+ *   permerror  no From, unparseable From, invalid Author Domain, or
+ *              more than SK_DMARC_MAX_AUTHOR_DOMAINS domains.
+ * With several Author Domains the message gets the strictest result
+ * (fail > temperror > permerror > none > pass) and the strictest
+ * disposition (reject > quarantine > none > pass).  Protocol outcomes are
+ * values: SK_OK whatever the result; SK_EINVAL for a NULL input or bad
+ * rules; SK_ENOENT when the PSL cannot be loaded; SK_ENOMEM.  Input
+ * strings are copied.  Caller frees *out with sk_dmarc_eval_free().
+ */
+SK_API SK_WARN_UNUSED sk_status
+sk_dmarc_eval(struct sk_resolver *r, const struct sk_dmarc_eval_input *in,
+	      const struct sk_dmarc_opts *opts, struct sk_dmarc_eval **out,
+	      struct sk_err *err);
+
+/* Completion callback; the callee owns `e` (free with sk_dmarc_eval_free).
+ * `e` is NULL only when status < 0. */
+typedef void (*sk_dmarc_eval_cb)(void *arg, sk_status status,
+				 struct sk_dmarc_eval *e);
+
+/*
+ * Start an evaluation asynchronously; many may be in flight on one
+ * resolver.  The input is copied.  The callback runs from inside
+ * sk_resolver_run(), never from this call.  Evaluations not done when
+ * the resolver is freed are dropped without callback.  Errors as
+ * sk_dmarc_eval().
+ */
+SK_API SK_WARN_UNUSED sk_status
+sk_dmarc_eval_start(struct sk_resolver *r,
+		    const struct sk_dmarc_eval_input *in,
+		    const struct sk_dmarc_opts *opts, sk_dmarc_eval_cb cb,
+		    void *arg, struct sk_err *err);
+
+/*
+ * The Author Domains of a message from its RFC5322.From field bodies
+ * (the text after "From:", unfolded or not; `values[i]` of `lens[i]`
+ * bytes, `nfields` fields): an address-list parser (RFC 5322 section
+ * 3.4, obsolete forms of section 4.4 tolerated) that fills `in`'s
+ * from_domains / nfrom_domains / from_status / from_fields.  Domains
+ * point into `*store`, which the caller frees with free() after use
+ * (NULL when there is none).  SK_OK whatever the header holds (a bad
+ * From is a from_status); SK_ENOMEM.
+ */
+SK_API SK_WARN_UNUSED sk_status
+sk_dmarc_from_fields(const char *const *values, const size_t *lens,
+		     size_t nfields, struct sk_dmarc_eval_input *in,
+		     char **store, struct sk_err *err);
 
 #ifdef __cplusplus
 }

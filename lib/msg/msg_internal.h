@@ -76,4 +76,78 @@ bool sk__msg_field_is(const struct sk__msg *m, size_t i, const char *name,
 
 void sk__msg_free(struct sk__msg *m);
 
+/* ----- addresses (addr.c): RFC 5322 section 3.4 address lists, for the
+ * Author Domains of RFC5322.From (RFC 9989 section 5.3.1). */
+
+/* Longest field body parsed; longer is SK_ETOOBIG. */
+#define SK__ADDR_MAX_FIELD (64 * 1024)
+/* Mailboxes kept per field; more is SK_ETOOBIG. */
+#define SK__ADDR_MAX_MAILBOXES 64
+/* Comment nesting accepted. */
+#define SK__ADDR_MAX_COMMENT_DEPTH 32
+
+struct sk__addr_mailbox {
+	/* The domain without CFWS, as written (case kept); a domain
+	 * literal keeps its brackets ("[192.0.2.1]"). */
+	char domain[256];
+	size_t domain_len;
+	bool literal;        /* a domain-literal, not a domain name */
+	size_t offset;       /* of the addr-spec in the field body */
+	bool in_group;
+};
+
+struct sk__addr_list {
+	size_t n;
+	struct sk__addr_mailbox mb[SK__ADDR_MAX_MAILBOXES];
+	size_t ngroups;      /* groups seen (RFC 5322 3.4 group syntax) */
+	size_t err_offset;   /* on SK_ESYNTAX */
+	const char *err_msg; /* static sentence on SK_ESYNTAX/ETOOBIG */
+};
+
+/*
+ * Parse a field body (after "Field:", folding allowed) as an
+ * address-list: mailboxes (name-addr or addr-spec), groups, quoted
+ * strings, nested comments, obsolete routes, phrases with dots, empty
+ * list elements (RFC 5322 4.4).  SK_OK with out->n mailboxes (0 for an
+ * empty group); SK_ESYNTAX with err_offset and err_msg; SK_ETOOBIG over
+ * SK__ADDR_MAX_FIELD or SK__ADDR_MAX_MAILBOXES.  Never allocates.
+ */
+sk_status sk__addr_parse_list(const char *p, size_t len,
+			      struct sk__addr_list *out);
+
+/* ----- Authentication-Results (authres.c): RFC 8601 section 2.2. */
+
+#define SK__AUTHRES_MAX_PROPS 8
+
+struct sk__authres_prop {
+	const char *ptype;    /* "smtp", "header", "body", "policy" */
+	const char *property; /* "mailfrom", "d", "from", ... */
+	const char *value;    /* quoted when not a token or an address */
+};
+
+struct sk__authres_method {
+	const char *method;   /* "spf", "dkim", "dmarc" */
+	const char *result;   /* "pass" ... */
+	const char *comment;  /* put in parentheses after the result, or
+	                         NULL */
+	const char *reason;   /* reason="..." or NULL */
+	size_t nprops;
+	struct sk__authres_prop props[SK__AUTHRES_MAX_PROPS];
+};
+
+/*
+ * "Authentication-Results: <authserv-id>; m=r (c) reason="x" p.q=v;
+ * ..." folded at 78 columns with CRLF TAB between elements when `fold`
+ * (one line otherwise), no final CRLF.  "none" for an empty list (RFC
+ * 8601 section 2.2).  SK_EINVAL for an empty or malformed authserv-id,
+ * method, result, ptype or property name; caller frees *out with
+ * sk__free.
+ */
+sk_status sk__authres_format(const char *authserv_id,
+			     const struct sk__authres_method *m, size_t n,
+			     bool fold, char **out, struct sk_err *err);
+
+/* True when s[0..len) is an RFC 2045 token (no quoting needed). */
+bool sk__authres_is_token(const char *s, size_t len);
+
 #endif /* SK_MSG_INTERNAL_H */
