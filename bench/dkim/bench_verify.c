@@ -124,7 +124,7 @@ load_dir(const char *dir, size_t *count)
 			strerror(errno));
 		exit(1);
 	}
-	while ((e = readdir(d)) != NULL) {
+	for (e = readdir(d); e != NULL; e = readdir(d)) {
 		size_t l = strlen(e->d_name);
 
 		if (l < 5 || strcmp(e->d_name + l - 4, ".eml") != 0)
@@ -333,6 +333,18 @@ usage(void)
 	exit(2);
 }
 
+/* A non-negative number option; anything else is a usage error. */
+static double
+arg_num(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end != '\0' || v < 0)
+		usage();
+	return v;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -355,15 +367,15 @@ main(int argc, char **argv)
 		if (strcmp(argv[a], "--server") == 0 && a + 1 < argc)
 			server = argv[++a];
 		else if (strcmp(argv[a], "--seconds") == 0 && a + 1 < argc)
-			seconds = strtod(argv[++a], NULL);
+			seconds = arg_num(argv[++a]);
 		else if (strcmp(argv[a], "--max") == 0 && a + 1 < argc)
-			maxn = strtoull(argv[++a], NULL, 10);
+			maxn = (unsigned long long)arg_num(argv[++a]);
 		else if (strcmp(argv[a], "--warm") == 0 && a + 1 < argc)
-			warm = strtoull(argv[++a], NULL, 10);
+			warm = (unsigned long long)arg_num(argv[++a]);
 		else if (strcmp(argv[a], "--inflight") == 0 && a + 1 < argc)
 			inflight = argv[++a];
 		else if (strcmp(argv[a], "--rounds") == 0 && a + 1 < argc)
-			rounds = (unsigned)strtoul(argv[++a], NULL, 10);
+			rounds = (unsigned)arg_num(argv[++a]);
 		else if (strcmp(argv[a], "--label") == 0 && a + 1 < argc)
 			label = argv[++a];
 		else if (argv[a][0] != '-' && dir == NULL)

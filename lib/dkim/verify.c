@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include "sigcanon.h"
 #include "dns/dns_internal.h"
@@ -393,45 +394,88 @@ in_colon_list(const char *list, const char *want, bool star)
 	return false;
 }
 
-/* A reference to the key the record decoded when it was parsed. */
-static EVP_PKEY *
-pubkey(const struct sk_dkim_key *k)
-{
-	EVP_PKEY *pk = sk__dkim_key_pkey(k);
-
-	if (pk == NULL || EVP_PKEY_up_ref(pk) != 1)
-		return NULL;
-	return pk;
-}
-
 /* Parsed key records are kept with the DNS answer they came from
  * (sk__dns_ext_set): the resolver caches the answer, so a batch of
- * messages signed with one key parses and decodes it once. */
+ * messages signed with one key parses and decodes it once.  With the key
+ * goes an RSA verification context prepared on first use (padding and
+ * digest set once): each message then costs a SHA-256 and the public
+ * operation, not a digest-verify set-up.  Answers belong to one resolver,
+ * hence one thread (dns.h), so the context is never used concurrently. */
+struct keyx {
+	struct sk_dkim_key *k;
+	EVP_PKEY_CTX *rsa_sha256;   /* NULL until an rsa-sha256 check */
+};
+
 static const char key_ext_tag = 'k';
 
 static void
-key_ext_free(void *k)
+keyx_free(struct keyx *x)
 {
-	sk_dkim_key_free(k);
+	if (x == NULL)
+		return;
+	EVP_PKEY_CTX_free(x->rsa_sha256);
+	sk_dkim_key_free(x->k);
+	sk__free(x);
+}
+
+static void
+key_ext_free(void *x)
+{
+	keyx_free(x);
 }
 
 /* Release a key from check_key(): free it unless the answer owns it. */
 static void
-key_release(struct sk_dkim_key *k, bool owned)
+key_release(struct keyx *x, bool owned)
 {
 	if (owned)
-		sk_dkim_key_free(k);
+		keyx_free(x);
+}
+
+/* The reusable PKCS#1 v1.5 / SHA-256 verification context of a key. */
+static sk_status
+rsa_ctx(struct keyx *x, EVP_PKEY *pk, EVP_PKEY_CTX **out)
+{
+	EVP_PKEY_CTX *c;
+
+	if (x->rsa_sha256 == NULL) {
+		c = EVP_PKEY_CTX_new(pk, NULL);
+		if (c == NULL)
+			return SK_ENOMEM;
+		if (EVP_PKEY_verify_init(c) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) != 1) {
+			EVP_PKEY_CTX_free(c);
+			return SK_ECRYPTO;
+		}
+		x->rsa_sha256 = c;
+	}
+	*out = x->rsa_sha256;
+	return SK_OK;
 }
 
 /* 0 good, 1 bad signature, <0 error. */
 static int
-check_sig(const struct sk__dkim_sig *g, const EVP_MD *dg, EVP_PKEY *pk,
-	  const uint8_t *data, size_t len)
+check_sig(const struct sk__dkim_sig *g, const EVP_MD *dg, struct keyx *x,
+	  EVP_PKEY *pk, const uint8_t *data, size_t len)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pc;
+	EVP_MD_CTX *md;
 	unsigned char hash[32];
+	sk_status st;
 	int rc;
 
+	if (g->alg == SK_DKIM_RSA_SHA256) {
+		/* 3.7: RSASSA-PKCS1-v1_5 over the SHA-256 of the data. */
+		if (EVP_Digest(data, len, hash, NULL, dg, NULL) != 1)
+			return SK_ECRYPTO;
+		st = rsa_ctx(x, pk, &pc);
+		if (st != SK_OK)
+			return st;
+		rc = EVP_PKEY_verify(pc, g->b, g->blen, hash, sizeof(hash));
+		return rc == 1 ? 0 : 1;
+	}
+	md = EVP_MD_CTX_new();
 	if (md == NULL)
 		return SK_ENOMEM;
 	if (g->alg == SK_DKIM_ED25519_SHA256) {
@@ -454,13 +498,14 @@ check_sig(const struct sk__dkim_sig *g, const EVP_MD *dg, EVP_PKEY *pk,
 
 /* The key record's verdict (3.6.1, 6.1.2); decides s when it fails. */
 static sk_status
-check_key(struct sk_dkim_verify *v, struct vsig *s, struct sk_dkim_key **out,
+check_key(struct sk_dkim_verify *v, struct vsig *s, struct keyx **out,
 	  bool *owned)
 {
 	const struct sk_dns_answer *a = s->ans;
 	const struct sk__dkim_sig *g = s->sig;
 	const struct sk_dns_rr *rr = NULL;
 	struct sk_dkim_key *k = NULL;
+	struct keyx *x;
 	struct sk_err e;
 	size_t i, ntxt = 0;
 	sk_status st;
@@ -494,9 +539,10 @@ check_key(struct sk_dkim_verify *v, struct vsig *s, struct sk_dkim_key **out,
 		       ntxt, a->qname);
 		return SK_OK;
 	}
-	k = sk__dns_ext_get(a, &key_ext_tag);
-	if (k != NULL) {
+	x = sk__dns_ext_get(a, &key_ext_tag);
+	if (x != NULL) {
 		*owned = false;
+		k = x->k;
 	} else {
 		sk_err_clear(&e);
 		st = sk_dkim_key_parse(rr->u.txt.text, rr->u.txt.len, &k, &e);
@@ -507,7 +553,14 @@ check_key(struct sk_dkim_verify *v, struct vsig *s, struct sk_dkim_key **out,
 			       "key record at %s: %s", a->qname, e.msg);
 			return SK_OK;
 		}
-		*owned = !sk__dns_ext_set(a, &key_ext_tag, k, key_ext_free);
+		x = sk__malloc(sizeof(*x));
+		if (x == NULL) {
+			sk_dkim_key_free(k);
+			return SK_ENOMEM;
+		}
+		x->k = k;
+		x->rsa_sha256 = NULL;
+		*owned = !sk__dns_ext_set(a, &key_ext_tag, x, key_ext_free);
 	}
 	s->res.key_bits = k->bits;
 	s->res.testing = k->testing;
@@ -540,10 +593,10 @@ check_key(struct sk_dkim_verify *v, struct vsig *s, struct sk_dkim_key **out,
 		       "RSA key of %u bits, under %u (RFC 8301 section 3.2)",
 		       k->bits, v->min_bits);
 	if (s->decided) {
-		key_release(k, *owned);
+		key_release(x, *owned);
 		return SK_OK;
 	}
-	*out = k;
+	*out = x;
 	return SK_OK;
 }
 
@@ -552,20 +605,20 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 {
 	const struct sk__dkim_sig *g = s->sig;
 	const struct sk__dkim_body *b;
-	struct sk_dkim_key *k;
+	struct keyx *x;
 	struct sk_buf data;
 	EVP_PKEY *pk;
 	bool owned;
 	sk_status st;
 	int rc;
 
-	st = check_key(v, s, &k, &owned);
+	st = check_key(v, s, &x, &owned);
 	if (st != SK_OK || s->decided)
 		return st;
 	/* 6.1.3: the body hash first. */
 	b = &v->bodies[s->body];
 	if (g->l >= 0 && b->total < (uint64_t)g->l) {
-		key_release(k, owned);
+		key_release(x, owned);
 		decide(s, SK_DKIM_FAIL, "body-hash-mismatch",
 		       "l=%lld is more than the body's %llu canonical bytes",
 		       g->l, (unsigned long long)b->total);
@@ -573,7 +626,7 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 	}
 	if (g->bhlen != b->digest_len ||
 	    memcmp(g->bh, b->digest, b->digest_len) != 0) {
-		key_release(k, owned);
+		key_release(x, owned);
 		decide(s, SK_DKIM_FAIL, "body-hash-mismatch",
 		       "the body hash does not match bh=");
 		return SK_OK;
@@ -592,20 +645,20 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 		data.len -= 2;
 	if (st != SK_OK) {
 		sk__buf_free(&data);
-		key_release(k, owned);
+		key_release(x, owned);
 		return st;
 	}
-	pk = pubkey(k);
-	key_release(k, owned);
+	pk = sk__dkim_key_pkey(x->k);
 	if (pk == NULL) {
 		sk__buf_free(&data);
+		key_release(x, owned);
 		decide(s, SK_DKIM_PERMERROR, "key-syntax",
 		       "the public key cannot be loaded");
 		return SK_OK;
 	}
-	rc = check_sig(g, sig_md(v, g), pk, (const uint8_t *)data.p,
+	rc = check_sig(g, sig_md(v, g), x, pk, (const uint8_t *)data.p,
 		       data.len);
-	EVP_PKEY_free(pk);
+	key_release(x, owned);
 	sk__buf_free(&data);
 	if (rc < 0 && rc != SK_ECRYPTO)
 		return rc;

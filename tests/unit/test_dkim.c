@@ -399,6 +399,34 @@ test_round_trips(void)
 		}
 	}
 	{
+		/* One resolver, one cached key and its reused verification
+		 * context: a tampered message between two good ones fails
+		 * alone. */
+		struct sk_dkim_sign_opts o = { .domain = "example.com",
+					       .selector = "rsa",
+					       .timestamp = NOW };
+		char *h = sign(&rsa, &o, base_msg, strlen(base_msg), 0), *sm;
+		const char *want[3] = { "ok", "signature-mismatch", "ok" };
+		struct sk_dkim_verify *v;
+		char *subj;
+		size_t len;
+		int n;
+
+		for (n = 0; h != NULL && n < 3; n++) {
+			sm = signed_msg(h, base_msg, &len);
+			subj = strstr(sm, "dinner");
+			if (n == 1 && subj != NULL)
+				subj[0] = 'D'; /* a signed header changed */
+			v = verify(r, sm, len, 0, NULL);
+			is_str(reason(v, 0), want[n], "reused key, message %d",
+			       n + 1);
+			sk_dkim_verify_free(v);
+			free(sm);
+		}
+		ok(h != NULL, "signed for the reuse test");
+		free(h);
+	}
+	{
 		struct sk_dkim_sign_opts o = { .domain = "example.com",
 					       .selector = "rsa",
 					       .timestamp = NOW,
