@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
+
 #include <ares.h>
 #include "dns_internal.h"
 
@@ -255,6 +257,32 @@ live_process(struct sk_resolver *r, void *be, int timeout_ms)
 	return n;
 }
 
+/*
+ * c-ares 1.18's ares_library_init()/ares_library_cleanup() keep a counter
+ * without a lock; resolvers may be created and freed in several threads
+ * at once (one resolver per thread is the model), so serialize them.
+ */
+static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+lib_init(void)
+{
+	int rc;
+
+	pthread_mutex_lock(&lib_lock);
+	rc = ares_library_init(ARES_LIB_INIT_ALL);
+	pthread_mutex_unlock(&lib_lock);
+	return rc;
+}
+
+static void
+lib_cleanup(void)
+{
+	pthread_mutex_lock(&lib_lock);
+	ares_library_cleanup();
+	pthread_mutex_unlock(&lib_lock);
+}
+
 static void
 live_destroy(void *be)
 {
@@ -271,7 +299,7 @@ live_destroy(void *be)
 	if (l->ch != NULL)
 		ares_destroy(l->ch); /* on_reply gets ARES_EDESTRUCTION */
 	if (l->lib_init)
-		ares_library_cleanup();
+		lib_cleanup();
 	sk__free(l);
 }
 
@@ -360,7 +388,7 @@ sk_resolver_new_live(struct sk_resolver **out,
 	l = sk__calloc(1, sizeof(*l));
 	if (l == NULL)
 		return sk__err(err, SK_ENOMEM, "out of memory");
-	rc = ares_library_init(ARES_LIB_INIT_ALL);
+	rc = lib_init();
 	if (rc != ARES_SUCCESS) {
 		sk__free(l);
 		return sk__err(err, SK_EDNS, "c-ares: %s", ares_strerror(rc));

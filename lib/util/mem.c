@@ -64,7 +64,8 @@ sk__strndup(const char *s, size_t n)
 
 	if (d == NULL)
 		return NULL;
-	memcpy(d, s, n);
+	if (n > 0) /* s may be NULL for an empty copy */
+		memcpy(d, s, n);
 	d[n] = '\0';
 	return d;
 }

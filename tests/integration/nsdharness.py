@@ -11,7 +11,16 @@ is taken from the file name unless given as (origin, path) pairs.  NSD runs
 in the foreground (-d) as a child process with everything (config, pid
 file, xfrd state, log) in a private temporary directory; it is stopped by
 the PID from its pid file (SIGTERM, then SIGKILL after a deadline).  Only
-127.0.0.1 is used: nothing here ever talks to another address.
+loopback is used: 127.0.0.1 by default; a test that needs two servers on
+the same port (two "authoritative nameservers" of one zone) gives another
+127.0.0.0/8 address with address=, e.g.
+
+    port = free_port(addresses=("127.0.0.1", "127.0.0.2"))
+    with NSD(zones_a, port=port), NSD(zones_b, port=port,
+                                      address="127.0.0.2"):
+        ...
+
+Nothing here ever talks to an address outside 127.0.0.0/8.
 """
 
 import os
@@ -40,33 +49,49 @@ def nsd_available():
                for p in (NSD_BIN, NSD_CHECKCONF, NSD_CHECKZONE))
 
 
-def free_port():
-    """An unprivileged port free for both UDP and TCP on 127.0.0.1.
+def _check_loopback(address):
+    """Refuse any address outside 127.0.0.0/8 (loopback only)."""
+    try:
+        raw = socket.inet_aton(address)
+    except (OSError, TypeError):
+        raise HarnessError("not an IPv4 address: %r" % (address,)) from None
+    if raw[0] != 127:
+        raise HarnessError("not a loopback address: %s" % address)
+    return address
+
+
+def free_port(addresses=(LOOPBACK,)):
+    """An unprivileged port free for both UDP and TCP on 127.0.0.1 (or on
+    every loopback address in `addresses`).
 
     Bind a TCP socket to port 0 to let the kernel choose, then check the
-    same port is free for UDP.  There is a small window between closing
-    and NSD binding; start() retries with a new port if NSD fails.
+    same port is free for UDP (and on the other addresses).  There is a
+    small window between closing and NSD binding; start() retries with a
+    new port if NSD fails.
     """
+    addresses = [_check_loopback(a) for a in addresses]
     for _ in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            t.bind((LOOPBACK, 0))
+            t.bind((addresses[0], 0))
             port = t.getsockname()[1]
             try:
                 with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                    u.bind((LOOPBACK, port))
+                    u.bind((addresses[0], port))
             except OSError:
                 continue
-            return port
-    raise HarnessError("no free port found on 127.0.0.1")
+            if all(port_is_free(port, a) for a in addresses[1:]):
+                return port
+    raise HarnessError("no free port found on " + ", ".join(addresses))
 
 
-def port_is_free(port):
+def port_is_free(port, address=LOOPBACK):
+    _check_loopback(address)
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
             t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            t.bind((LOOPBACK, port))
+            t.bind((address, port))
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind((LOOPBACK, port))
+            u.bind((address, port))
     except OSError:
         return False
     return True
@@ -81,16 +106,18 @@ def _encode_name(name):
     return out + b"\0"
 
 
-def udp_query(port, name, qtype=6, timeout=0.5):
-    """Send one query (type code qtype, class IN) to 127.0.0.1:port over
-    UDP.  Returns (rcode, ancount, tc_flag) or None when no reply came."""
+def udp_query(port, name, qtype=6, timeout=0.5, address=LOOPBACK):
+    """Send one query (type code qtype, class IN) to 127.0.0.1:port (or
+    address:port, a loopback address) over UDP.  Returns (rcode, ancount,
+    tc_flag) or None when no reply came."""
+    _check_loopback(address)
     qid = random.randrange(0x10000)
     msg = struct.pack("!HHHHHH", qid, 0x0000, 1, 0, 0, 0)
     msg += _encode_name(name) + struct.pack("!HH", qtype, 1)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)
         try:
-            s.sendto(msg, (LOOPBACK, port))
+            s.sendto(msg, (address, port))
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 data, _ = s.recvfrom(65535)
@@ -116,12 +143,17 @@ def zone_origin(path):
 class NSD:
     """An NSD instance on 127.0.0.1 serving the given zone files.
 
-    zones: list of paths named <origin>.zone, or (origin, path) pairs.
-    port:  a fixed port (e.g. 53 for the bench), or None to pick a free one.
+    zones:   list of paths named <origin>.zone, or (origin, path) pairs.
+    port:    a fixed port (e.g. 53 for the bench), or None to pick a free
+             one.
+    address: the loopback address to listen on (default 127.0.0.1); with
+             another one (127.0.0.2), give a port free there as well
+             (free_port(addresses=...)).
     """
 
     def __init__(self, zones, port=None, workdir=None, server_count=1,
-                 verbosity=1, start_timeout=15.0):
+                 verbosity=1, start_timeout=15.0, address=LOOPBACK):
+        self.address = _check_loopback(address)
         self.zones = []
         for z in zones:
             if isinstance(z, (tuple, list)):
@@ -141,7 +173,7 @@ class NSD:
 
     @property
     def server(self):
-        return "%s:%d" % (LOOPBACK, self.port)
+        return "%s:%d" % (self.address, self.port)
 
     # -- configuration -------------------------------------------------
 
@@ -149,7 +181,7 @@ class NSD:
         d = self.workdir
         lines = [
             "server:",
-            "\tip-address: %s@%d" % (LOOPBACK, self.port),
+            "\tip-address: %s@%d" % (self.address, self.port),
             "\tport: %d" % self.port,
             "\tdo-ip6: no",
             '\tusername: ""',
@@ -165,6 +197,9 @@ class NSD:
             "\tverbosity: %d" % self.verbosity,
             "\tserver-count: %d" % self.server_count,
             "\thide-version: yes",
+            # No response rate limiting: tests and bulk audits ask many
+            # questions quickly; a dropped answer costs a 2 s retry.
+            "\trrl-ratelimit: 0",
             # A fixed, common EDNS limit so that the "big record" test
             # really needs TCP (RFC 6891 section 6.2.5 leaves it open).
             "\tipv4-edns-size: 1232",
@@ -181,7 +216,7 @@ class NSD:
                 "\tname: %s" % origin,
                 '\tzonefile: "%s.zone"' % origin,
                 # AXFR from loopback lets tests list a zone's contents.
-                "\tprovide-xfr: %s NOKEY" % LOOPBACK,
+                "\tprovide-xfr: %s NOKEY" % self.address,
                 "",
             ]
         return "\n".join(lines)
@@ -215,7 +250,7 @@ class NSD:
         attempts = 1 if self.fixed_port is not None else 5
         last = ""
         for _ in range(attempts):
-            self.port = self.fixed_port or free_port()
+            self.port = self.fixed_port or free_port((self.address,))
             conf = self._prepare()
             pidfile = os.path.join(self.workdir, "nsd.pid")
             if os.path.exists(pidfile):
@@ -238,7 +273,8 @@ class NSD:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return False
-            r = udp_query(self.port, origin, 6, timeout=0.2)
+            r = udp_query(self.port, origin, 6, timeout=0.2,
+                          address=self.address)
             if r is not None and r[0] == 0 and r[1] >= 1:
                 return True
             time.sleep(0.05)
