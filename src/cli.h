@@ -112,10 +112,16 @@ int cmd_dns(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
 int cmd_dmarc(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_https(int argc, char **argv);
 void cmd_spf_usage(FILE *f);
 void cmd_dns_usage(FILE *f);
 void cmd_dkim_usage(FILE *f);
 void cmd_dmarc_usage(FILE *f);
 void cmd_verify_usage(FILE *f);
+void cmd_plan_usage(FILE *f);
+void cmd_audit_usage(FILE *f);
+void cmd_https_usage(FILE *f);
 
 #endif /* SK_CLI_H */

@@ -26,6 +26,12 @@ static const struct command commands[] = {
 	 cmd_dmarc, cmd_dmarc_usage},
 	{"verify", "SPF, DKIM and DMARC on a message: Authentication-Results",
 	 cmd_verify, cmd_verify_usage},
+	{"plan", "every record to publish for a provider, as a diff",
+	 cmd_plan, cmd_plan_usage},
+	{"audit", "what is published, checked against a provider profile",
+	 cmd_audit, cmd_audit_usage},
+	{"https", "HTTPS, HSTS and CAA of landing and tracking hosts",
+	 cmd_https, cmd_https_usage},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -39,7 +45,7 @@ usage(FILE *f)
 	      "       senderkit --version | --help\n"
 	      "\nCommands:\n", f);
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-6s %s\n", commands[i].name,
+		fprintf(f, "  %-9s %s\n", commands[i].name,
 			commands[i].summary);
 	fputs("\nDNS options (every command that uses DNS):\n"
 	      "  --zone FILE      answer from an RFC 1035 zone file "

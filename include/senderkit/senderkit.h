@@ -14,5 +14,9 @@
 #include <senderkit/spf.h>
 #include <senderkit/dkim.h>
 #include <senderkit/dmarc.h>
+#include <senderkit/profile.h>
+#include <senderkit/plan.h>
+#include <senderkit/audit.h>
+#include <senderkit/https.h>
 
 #endif /* SENDERKIT_SENDERKIT_H */
