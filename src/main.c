@@ -30,6 +30,8 @@ static const struct command commands[] = {
 	 cmd_plan, cmd_plan_usage},
 	{"audit", "what is published, checked against a provider profile",
 	 cmd_audit, cmd_audit_usage},
+	{"allowlist", "provider IP blocks and domains for firewalls, proxies",
+	 cmd_allowlist, cmd_allowlist_usage},
 	{"https", "HTTPS, HSTS and CAA of landing and tracking hosts",
 	 cmd_https, cmd_https_usage},
 };

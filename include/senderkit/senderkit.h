@@ -17,6 +17,7 @@
 #include <senderkit/profile.h>
 #include <senderkit/plan.h>
 #include <senderkit/audit.h>
+#include <senderkit/net.h>
 #include <senderkit/https.h>
 
 #endif /* SENDERKIT_SENDERKIT_H */
