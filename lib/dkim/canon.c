@@ -5,6 +5,10 @@
  * l= (3.5, 3.4.5) and the header selection of sections 3.7 and 5.4.2.
  */
 #include <string.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define SK_CANON_SSE2 1
+#endif
 #include "sigcanon.h"
 
 static bool
@@ -235,6 +239,72 @@ line_end(struct sk__dkim_body *b)
 	b->crlf_pending++;
 }
 
+/*
+ * The fast path of the body: the longest prefix of p[0..n) that the
+ * canonicalization leaves as it is and that ends with a content byte, so
+ * that it needs no state (3.4.3, 3.4.4).  Simple: everything up to the
+ * last byte that is not CR or LF.  Relaxed: up to the first HTAB, or SP
+ * followed by a byte <= SP (a WSP run, or WSP before a line end: a
+ * superset of what relaxed changes), then back over CR and LF.  The
+ * caller makes sure no CR or WSP is held back from an earlier piece.
+ * What is left goes through the byte-exact path below.
+ */
+static size_t
+relaxed_irregular(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+#ifdef SK_CANON_SSE2
+	const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+
+	for (; i + 17 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+		__m128i y = _mm_loadu_si128((const __m128i *)(p + i + 1));
+		/* y <= SP (unsigned): SP, HTAB, CR, LF and other controls */
+		__m128i ylow = _mm_cmpeq_epi8(_mm_min_epu8(y, sp), y);
+		__m128i bad = _mm_or_si128(_mm_cmpeq_epi8(x, tab),
+		    _mm_and_si128(_mm_cmpeq_epi8(x, sp), ylow));
+		unsigned m = (unsigned)_mm_movemask_epi8(bad);
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	for (; i < n; i++) {
+		if (p[i] == '\t')
+			return i;
+		if (p[i] == ' ' && (i + 1 == n || p[i + 1] <= ' '))
+			return i;
+	}
+	return n;
+}
+
+static size_t
+verbatim_prefix(const struct sk__dkim_body *b, const unsigned char *p,
+		size_t n)
+{
+	size_t k = b->canon == SK_DKIM_RELAXED ? relaxed_irregular(p, n) : n;
+
+	while (k > 0 && (p[k - 1] == '\r' || p[k - 1] == '\n'))
+		k--;
+	return k;
+}
+
+/* A verbatim prefix out: large ones straight to the digest. */
+static void
+out_verbatim(struct sk__dkim_body *b, const unsigned char *p, size_t n)
+{
+	if (b->crlf_pending > 0)
+		out_crlfs(b);
+	if (n >= sizeof(b->stage)) {
+		flush(b);
+		hash(b, p, n);
+	} else {
+		out_bytes(b, p, n);
+	}
+	b->any = true;
+}
+
 sk_status
 sk__dkim_body_update(struct sk__dkim_body *b, const char *data, size_t len)
 {
@@ -254,8 +324,20 @@ sk__dkim_body_update(struct sk__dkim_body *b, const char *data, size_t len)
 		}
 	}
 	while (p < end) {
-		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		const unsigned char *nl;
 
+		if (!b->wsp) {
+			size_t k = verbatim_prefix(b, p, (size_t)(end - p));
+
+			if (k > 0) {
+				out_verbatim(b, p, k);
+				p += k;
+			}
+		}
+		if (p == end)
+			break;
+		/* Then one line (or the rest) the exact way. */
+		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL) {
 			size_t n = (size_t)(end - p);
 

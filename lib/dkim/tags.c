@@ -21,10 +21,31 @@ is_fws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static bool
-is_valchar(unsigned char c)
+/* Byte classes for the value loop: VALCHAR, FWS, anything else. */
+enum { C_OTHER, C_VAL, C_FWS };
+
+static const unsigned char *
+class_table(void)
 {
-	return (c >= 0x21 && c <= 0x3a) || (c >= 0x3c && c <= 0x7e);
+	/* VALCHAR = %x21-3A / %x3C-7E; ';' (0x3b) ends the value. */
+#define V4(c) [c] = C_VAL, [c + 1] = C_VAL, [c + 2] = C_VAL, [c + 3] = C_VAL
+#define V16(c) V4(c), V4(c + 4), V4(c + 8), V4(c + 12)
+	static const unsigned char t[256] = {
+		['\t'] = C_FWS, ['\n'] = C_FWS, ['\r'] = C_FWS,
+		[' '] = C_FWS,
+		[0x21] = C_VAL, [0x22] = C_VAL, [0x23] = C_VAL, [0x24] = C_VAL,
+		[0x25] = C_VAL, [0x26] = C_VAL, [0x27] = C_VAL, [0x28] = C_VAL,
+		[0x29] = C_VAL, [0x2a] = C_VAL, [0x2b] = C_VAL, [0x2c] = C_VAL,
+		[0x2d] = C_VAL, [0x2e] = C_VAL, [0x2f] = C_VAL,
+		V4(0x30), V4(0x34), [0x38] = C_VAL, [0x39] = C_VAL,
+		[0x3a] = C_VAL, V4(0x3c),
+		V16(0x40), V16(0x50), V16(0x60),
+		V4(0x70), V4(0x74), V4(0x78), [0x7c] = C_VAL,
+		[0x7d] = C_VAL, [0x7e] = C_VAL,
+	};
+#undef V16
+#undef V4
+	return t;
 }
 
 static size_t
@@ -51,6 +72,7 @@ sk_status
 sk__dkim_tags_parse(const char *text, size_t len, struct sk__dkim_tag *tags,
 		    size_t max, size_t *ntags, struct sk_err *err)
 {
+	const unsigned char *cls = class_table();
 	size_t i = 0, n = 0;
 
 	*ntags = 0;
@@ -94,15 +116,17 @@ sk__dkim_tags_parse(const char *text, size_t len, struct sk__dkim_tag *tags,
 		t.value = text + i;
 		t.value_offset = i;
 		vend = i;
-		while (i < len && text[i] != ';') {
-			unsigned char c = (unsigned char)text[i];
+		for (; i < len; i++) {
+			unsigned char k = cls[(unsigned char)text[i]];
 
-			if (is_valchar(c))
+			if (k == C_VAL)
 				vend = i + 1;
-			else if (!is_fws(c))
-				return bad_byte(err, i, c, "in a tag value");
-			i++;
+			else if (k != C_FWS)
+				break;
 		}
+		if (i < len && text[i] != ';')
+			return bad_byte(err, i, (unsigned char)text[i],
+					"in a tag value");
 		t.value_len = vend - t.value_offset;
 		/* "Tags with duplicate names MUST NOT occur" (3.2). */
 		for (size_t j = 0; j < n; j++) {

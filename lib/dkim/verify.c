@@ -11,6 +11,7 @@
  * kept.  Each question is a small object that outlives the verifier if
  * need be (the resolver's callback or cleanup hook frees it).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,9 +56,6 @@ struct sk_dkim_verify {
 	 * two): a verifier costs no large clearing. */
 	struct sk__dkim_body *bodies;
 	size_t nbodies, abodies;
-	/* Fetched once per verifier (an EVP_sha256() would be fetched
-	 * again by every digest and verification init). */
-	EVP_MD *sha256, *sha1;
 	size_t outstanding;
 	bool finishing, computed, body_done;
 	struct keyq *deferq;
@@ -189,23 +187,36 @@ set_strings(struct vsig *s)
 	return SK_OK;
 }
 
-/* The digest of a signature's algorithm, fetched on first use. */
-static const EVP_MD *
-sig_md(struct sk_dkim_verify *v, const struct sk__dkim_sig *g)
-{
-	EVP_MD **md = g->alg == SK_DKIM_RSA_SHA1 ? &v->sha1 : &v->sha256;
+/*
+ * The digests, fetched once for the process: an EVP_sha256() or a fetch
+ * per verifier costs a method-store lookup under a lock each time
+ * (OpenSSL 3 "implicit fetching").  Read-only once set; never freed (the
+ * default library context's methods live as long as the process).
+ */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sha256, *md_sha1;
 
-	if (*md == NULL)
-		*md = EVP_MD_fetch(NULL, g->alg == SK_DKIM_RSA_SHA1 ? "SHA1" :
-				   "SHA256", NULL);
-	return *md;
+static void
+md_fetch(void)
+{
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
+/* The digest of a signature's algorithm; NULL when unavailable. */
+static const EVP_MD *
+sig_md(const struct sk__dkim_sig *g)
+{
+	if (pthread_once(&md_once, md_fetch) != 0)
+		return NULL;
+	return g->alg == SK_DKIM_RSA_SHA1 ? md_sha1 : md_sha256;
 }
 
 static int
 body_for(struct sk_dkim_verify *v, const struct sk__dkim_sig *g,
 	 sk_status *st)
 {
-	const EVP_MD *md = sig_md(v, g);
+	const EVP_MD *md = sig_md(g);
 	uint64_t limit = g->l >= 0 ? (uint64_t)g->l : SK__DKIM_NO_LIMIT;
 	size_t i;
 
@@ -444,7 +455,7 @@ rsa_ctx(struct keyx *x, EVP_PKEY *pk, EVP_PKEY_CTX **out)
 			return SK_ENOMEM;
 		if (EVP_PKEY_verify_init(c) != 1 ||
 		    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1 ||
-		    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) != 1) {
+		    EVP_PKEY_CTX_set_signature_md(c, md_sha256) != 1) {
 			EVP_PKEY_CTX_free(c);
 			return SK_ECRYPTO;
 		}
@@ -454,10 +465,24 @@ rsa_ctx(struct keyx *x, EVP_PKEY *pk, EVP_PKEY_CTX **out)
 	return SK_OK;
 }
 
+/* SHA-256 of data into hash[32] with a digest context already made (the
+ * body's, its digest taken: re-initialising it with the same algorithm
+ * keeps OpenSSL's provider context, no allocation). */
+static bool
+sha256_with(EVP_MD_CTX *hc, const EVP_MD *dg, const uint8_t *data,
+	    size_t len, unsigned char *hash)
+{
+	unsigned hl = 0;
+
+	return EVP_DigestInit_ex(hc, dg, NULL) == 1 &&
+	       EVP_DigestUpdate(hc, data, len) == 1 &&
+	       EVP_DigestFinal_ex(hc, hash, &hl) == 1 && hl == 32;
+}
+
 /* 0 good, 1 bad signature, <0 error. */
 static int
-check_sig(const struct sk__dkim_sig *g, const EVP_MD *dg, struct keyx *x,
-	  EVP_PKEY *pk, const uint8_t *data, size_t len)
+check_sig(const struct sk__dkim_sig *g, const EVP_MD *dg, EVP_MD_CTX *hc,
+	  struct keyx *x, EVP_PKEY *pk, const uint8_t *data, size_t len)
 {
 	EVP_PKEY_CTX *pc;
 	EVP_MD_CTX *md;
@@ -467,7 +492,7 @@ check_sig(const struct sk__dkim_sig *g, const EVP_MD *dg, struct keyx *x,
 
 	if (g->alg == SK_DKIM_RSA_SHA256) {
 		/* 3.7: RSASSA-PKCS1-v1_5 over the SHA-256 of the data. */
-		if (EVP_Digest(data, len, hash, NULL, dg, NULL) != 1)
+		if (!sha256_with(hc, dg, data, len, hash))
 			return SK_ECRYPTO;
 		st = rsa_ctx(x, pk, &pc);
 		if (st != SK_OK)
@@ -480,7 +505,7 @@ check_sig(const struct sk__dkim_sig *g, const EVP_MD *dg, struct keyx *x,
 		return SK_ENOMEM;
 	if (g->alg == SK_DKIM_ED25519_SHA256) {
 		/* RFC 8463 section 3: over the SHA-256 of the data. */
-		if (EVP_Digest(data, len, hash, NULL, dg, NULL) != 1 ||
+		if (!sha256_with(hc, dg, data, len, hash) ||
 		    EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) != 1) {
 			EVP_MD_CTX_free(md);
 			return SK_ECRYPTO;
@@ -604,7 +629,7 @@ static sk_status
 eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 {
 	const struct sk__dkim_sig *g = s->sig;
-	const struct sk__dkim_body *b;
+	struct sk__dkim_body *b;
 	struct keyx *x;
 	struct sk_buf data;
 	EVP_PKEY *pk;
@@ -632,8 +657,18 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 		return SK_OK;
 	}
 	s->res.body_hash_ok = true;
-	/* 3.7: signed fields, then this field without b='s value. */
+	/* 3.7: signed fields, then this field without b='s value.  Each
+	 * field is used once at most and canonicalization never lengthens
+	 * one but for the final CRLF relaxed adds to the unsigned field: the
+	 * room is known, one allocation. */
 	sk__buf_init(&data, 2 * SK_DKIM_MAX_HEADER + SK_DKIM_MAX_TAGLIST);
+	data.alloc = v->msg.hdr.len + g->unsigned_len + 3;
+	data.p = sk__malloc(data.alloc);
+	if (data.p == NULL) {
+		key_release(x, owned);
+		return SK_ENOMEM;
+	}
+	data.p[0] = '\0';
 	st = sk__dkim_hash_headers(&v->msg, g->hcanon, g->names, g->nnames,
 				   &data);
 	/* The field has no final CRLF: simple adds it as is, relaxed adds
@@ -656,7 +691,7 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 		       "the public key cannot be loaded");
 		return SK_OK;
 	}
-	rc = check_sig(g, sig_md(v, g), x, pk, (const uint8_t *)data.p,
+	rc = check_sig(g, sig_md(g), b->ctx, x, pk, (const uint8_t *)data.p,
 		       data.len);
 	key_release(x, owned);
 	sk__buf_free(&data);
@@ -843,8 +878,6 @@ sk_dkim_verify_free(struct sk_dkim_verify *v)
 	for (i = 0; i < v->nbodies; i++)
 		sk__dkim_body_free(&v->bodies[i]);
 	sk__free(v->bodies);
-	EVP_MD_free(v->sha256);
-	EVP_MD_free(v->sha1);
 	sk__free(v->sigs);
 	sk__msg_free(&v->msg);
 	sk__free(v);
