@@ -115,6 +115,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_allowlist(int argc, char **argv);
+int cmd_reports(int argc, char **argv);
 int cmd_https(int argc, char **argv);
 void cmd_spf_usage(FILE *f);
 void cmd_dns_usage(FILE *f);
@@ -124,6 +125,7 @@ void cmd_verify_usage(FILE *f);
 void cmd_plan_usage(FILE *f);
 void cmd_audit_usage(FILE *f);
 void cmd_allowlist_usage(FILE *f);
+void cmd_reports_usage(FILE *f);
 void cmd_https_usage(FILE *f);
 
 #endif /* SK_CLI_H */

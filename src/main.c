@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	 cmd_audit, cmd_audit_usage},
 	{"allowlist", "provider IP blocks and domains for firewalls, proxies",
 	 cmd_allowlist, cmd_allowlist_usage},
+	{"reports", "DMARC aggregate reports: ingest into SQLite, export",
+	 cmd_reports, cmd_reports_usage},
 	{"https", "HTTPS, HSTS and CAA of landing and tracking hosts",
 	 cmd_https, cmd_https_usage},
 };

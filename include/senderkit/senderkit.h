@@ -18,6 +18,7 @@
 #include <senderkit/plan.h>
 #include <senderkit/audit.h>
 #include <senderkit/net.h>
+#include <senderkit/report.h>
 #include <senderkit/https.h>
 
 #endif /* SENDERKIT_SENDERKIT_H */

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Report ingest benchmark (not part of the test suite): `senderkit reports
+# ingest --offline` over a generated corpus of plain XML aggregate reports
+# (default 1 GB, under bench/out/, reused between runs), beside a bare
+# expat parse of the same bytes and Debian's dmarc-cat; no network.
+#   bench/reports/run.sh [--mb MB] [--peer-mb MB] [--seed N] [--repeat N]
+# Report: bench/out/reports-<date>.md
+set -eu
+cd "$(dirname "$0")/../.."
+./scripts/deps.sh
+# The peers and the measuring tools, in the bench only.
+need=""
+[ -x /usr/bin/time ] || need="$need time"
+command -v dmarc-cat >/dev/null 2>&1 || need="$need dmarc-cat"
+command -v dmarcts-report-parser >/dev/null 2>&1 ||
+    need="$need dmarcts-report-parser"
+[ -f /usr/include/expat.h ] || need="$need libexpat1-dev"
+command -v cc >/dev/null 2>&1 || need="$need gcc"
+if [ -n "$need" ]; then
+	echo "bench: installing$need"
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need \
+	    >/dev/null || echo "bench: could not install$need" >&2
+fi
+[ -f build/build.ninja ] || meson setup build >/dev/null
+out=$(ninja -C build src/senderkit 2>&1) || {
+	printf '%s\n' "$out" | tail -n 30 >&2
+	echo "bench: building senderkit failed" >&2
+	exit 1
+}
+mkdir -p bench/out
+REPORTS_BENCH_CMD="bench/reports/run.sh $*" \
+    exec /usr/bin/python3 bench/reports/bench.py --senderkit build/src/senderkit \
+    "$@"
