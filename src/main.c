@@ -32,7 +32,7 @@ static const struct command commands[] = {
 	 cmd_audit, cmd_audit_usage},
 	{"allowlist", "provider IP blocks and domains for firewalls, proxies",
 	 cmd_allowlist, cmd_allowlist_usage},
-	{"reports", "DMARC aggregate reports: ingest into SQLite, export",
+	{"reports", "DMARC reports: ingest, summary, rollout advice",
 	 cmd_reports, cmd_reports_usage},
 	{"https", "HTTPS, HSTS and CAA of landing and tracking hosts",
 	 cmd_https, cmd_https_usage},
@@ -59,12 +59,14 @@ usage(FILE *f)
 	      "  (default: the live backend with the system resolvers)\n"
 	      "\nExit codes:\n"
 	      "  0  done\n"
-	      "  1  findings of error severity (lint), refusal (merge),\n"
-	      "     a signature that does not verify (dkim verify)\n"
+	      "  1  findings of error severity (lint, audit, plan), refusal\n"
+	      "     (merge), a signature that does not verify (dkim verify),\n"
+	      "     an address outside the lists (allowlist check), a\n"
+	      "     failed input (reports ingest)\n"
 	      "  2  usage or input error\n"
 	      "  3  could not complete: DNS failed (temperror)\n"
-	      "\nSee senderkit(1), senderkit-spf(1), senderkit-dns(1),\n"
-	      "senderkit-dkim(1), senderkit-dmarc(1).\n",
+	      "\nSee senderkit(1) and senderkit-COMMAND(1) for each command;\n"
+	      "senderkit-config(5), senderkit-profile(5).\n",
 	      f);
 }
 
