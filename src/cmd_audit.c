@@ -45,6 +45,7 @@ enum {
 	OPT_DOMAINS,
 	OPT_JOBS,
 	OPT_HTTPS,
+	OPT_NO_HTTPS,
 	OPT_CONNECT_TO,
 	OPT_CA_FILE,
 	OPT_HSTS_PRELOAD,
@@ -79,7 +80,9 @@ struct audit_args {
 	enum show show;
 	enum color color;
 	unsigned long jobs;
-	/* HTTPS probes (lib/https) */
+	/* HTTPS probes (lib/https): on by default live, off with --zone
+	 * unless --https; --no-https turns them off. */
+	bool https, no_https;
 	const char *connect_to[SK_HTTPS_MAX_CONNECT_TO];
 	size_t nconnect_to;
 	const char *preload_path;
@@ -140,13 +143,16 @@ usage_text(FILE *f)
 	      "with live SPF\n"
 	      "  --psl FILE           public suffix list (default: "
 	      "libpsl's)\n"
-	      "  --https              also check HTTPS, HSTS and CAA of the "
-	      "landing and\n"
-	      "                       tracking hosts (probes them; with "
-	      "--zone: CAA only)\n"
+	      "  --no-https           skip the HTTPS, HSTS and CAA checks of "
+	      "the landing\n"
+	      "                       and tracking hosts (live, they run by "
+	      "default and\n"
+	      "                       probe the hosts)\n"
+	      "  --https              with --zone: check CAA of the hosts "
+	      "(no probes)\n"
 	      "  --connect-to H:P:IP:P  where to connect for host H port P "
-	      "(implies\n"
-	      "                       --https; see senderkit-https(1))\n"
+	      "(see\n"
+	      "                       senderkit-https(1))\n"
 	      "  --ca-file FILE       CA bundle for the HTTPS checks\n"
 	      "  --hsts-preload FILE  Chromium's HSTS preload list (JSON)\n"
 	      "  --ns-port N          port of the per-nameserver DKIM "
@@ -895,6 +901,7 @@ parse_args(const char *cmd, int argc, char **argv, struct audit_args *a)
 		{"domains", required_argument, NULL, OPT_DOMAINS},
 		{"jobs", required_argument, NULL, OPT_JOBS},
 		{"https", no_argument, NULL, OPT_HTTPS},
+		{"no-https", no_argument, NULL, OPT_NO_HTTPS},
 		{"connect-to", required_argument, NULL, OPT_CONNECT_TO},
 		{"ca-file", required_argument, NULL, OPT_CA_FILE},
 		{"hsts-preload", required_argument, NULL, OPT_HSTS_PRELOAD},
@@ -1047,13 +1054,15 @@ parse_args(const char *cmd, int argc, char **argv, struct audit_args *a)
 			a->jobs_set = true;
 			break;
 		case OPT_HTTPS:
-			a->opts.check_https = true;
+			a->https = true;
+			break;
+		case OPT_NO_HTTPS:
+			a->no_https = true;
 			break;
 		case OPT_CONNECT_TO:
 			if (a->nconnect_to == SK_HTTPS_MAX_CONNECT_TO)
 				return cli_usage(cmd, "too many --connect-to");
 			a->connect_to[a->nconnect_to++] = optarg;
-			a->opts.check_https = true;
 			break;
 		case OPT_CA_FILE:
 			a->opts.https_ca_file = optarg;
@@ -1090,10 +1099,21 @@ parse_args(const char *cmd, int argc, char **argv, struct audit_args *a)
 				 "combined");
 	if (a->jobs_set && a->domains_path == NULL)
 		return cli_usage(cmd, "--jobs applies to --domains only");
+	if (a->no_https && (a->https || a->nconnect_to > 0 ||
+			    a->opts.https_ca_file != NULL ||
+			    a->preload_path != NULL))
+		return cli_usage(cmd, "--no-https excludes --https, "
+				 "--connect-to, --ca-file and "
+				 "--hsts-preload");
 	/* Zone files: offline, no nameserver to ask directly (SKIP). */
 	a->opts.query_each_ns = a->dns.nzones == 0;
 	a->opts.ns_timeout_ms = a->dns.timeout_ms;
-	/* Zone files: no probes; CAA from the zones. */
+	/* HTTPS, HSTS and CAA of the landing and tracking hosts (issue 6:
+	 * "the checks run inside audit when the config names the hosts"):
+	 * live (--server or the system resolver) by default; with zone
+	 * files only on --https, and then CAA only, no probes. */
+	a->opts.check_https = !a->no_https &&
+			      (a->https || a->dns.nzones == 0);
 	a->opts.https_no_probe = a->dns.nzones > 0;
 	a->opts.https_connect_to = a->connect_to;
 	a->opts.nhttps_connect_to = a->nconnect_to;

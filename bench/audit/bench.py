@@ -214,7 +214,10 @@ def audit_argv(a, meta, domains, server_port, ns_port, jobs):
             "--dkim-selector", meta["selector"],
             "--dmarc-stage", "none",
             "--server", "127.0.0.1:%d" % server_port,
-            "--ns-port", str(ns_port), "--json", "--jobs", str(jobs)]
+            "--ns-port", str(ns_port), "--json", "--jobs", str(jobs),
+            # DNS only: the HTTPS probes (on by default live) would
+            # connect to the generated hosts' addresses.
+            "--no-https"]
 
 
 def question_mix(a, meta, data, nsd):

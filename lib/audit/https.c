@@ -6,8 +6,10 @@
  *
  * Only the branded host names are judged, never the provider's CNAME
  * target (Marketo research F3.3, MKTO-LP-005: https://<account>.
- * mktoweb.com is expected to fail).  Runs with opts.check_https only:
- * probes connect to the hosts' addresses (or the connect-to mappings).
+ * mktoweb.com is expected to fail).  Runs with opts.check_https only
+ * (off in the library; senderkit audit sets it in live mode unless
+ * --no-https): probes connect to the hosts' addresses (or the connect-to
+ * mappings); with opts.https_no_probe, CAA only.
  */
 #include <string.h>
 

@@ -140,8 +140,11 @@ def org_args(domain, selector="s1"):
 
 @pytest.fixture
 def live(nsd):
-    """Live DNS against the test NSD, the direct per-NS queries too."""
-    return ["--server", nsd.server, "--ns-port", str(nsd.port)]
+    """Live DNS against the test NSD, the direct per-NS queries too;
+    --no-https: the hosts resolve to 192.0.2.x, and the HTTPS probes (on
+    by default live) must not leave loopback."""
+    return ["--server", nsd.server, "--ns-port", str(nsd.port),
+            "--no-https"]
 
 
 @pytest.fixture(scope="module")
@@ -314,7 +317,8 @@ def test_exit_3_when_dns_unreachable(sk, profile):
     failure, none is reported as "record missing"."""
     port = nsdharness.free_port()
     r = audit(sk, profile, "cli-good.cli-audit",
-              ["--server", "127.0.0.1:%d" % port, "--timeout", "200"],
+              ["--server", "127.0.0.1:%d" % port, "--timeout", "200",
+               "--no-https"],
               "--json", timeout=120)
     assert r.rc == 3, r
     doc = r.json
@@ -329,7 +333,8 @@ def test_exit_3_when_dns_unreachable(sk, profile):
 def test_exit_3_text_shows_dns_marks(sk, profile):
     port = nsdharness.free_port()
     r = audit(sk, profile, "cli-good.cli-audit",
-              ["--server", "127.0.0.1:%d" % port, "--timeout", "200"],
+              ["--server", "127.0.0.1:%d" % port, "--timeout", "200",
+               "--no-https"],
               timeout=120)
     assert r.rc == 3, r
     assert any(ln.startswith("  DNS ") for ln in r.lines), r
@@ -687,7 +692,8 @@ def test_bulk_text_one_line_per_domain(sk, tmp_path, profile, live):
 def test_bulk_dns_unreachable_exit_3(sk, tmp_path, profile):
     port = nsdharness.free_port()
     r = bulk(sk, tmp_path, "cli-good.cli-audit\n", profile,
-             ["--server", "127.0.0.1:%d" % port, "--timeout", "200"],
+             ["--server", "127.0.0.1:%d" % port, "--timeout", "200",
+              "--no-https"],
              "--json", timeout=120)
     assert r.rc == 3, r
     assert r.json_lines[0]["exit"] == 3, r

@@ -330,14 +330,47 @@ def test_audit_https_group(sk, ng, dns, tmp_path):
                  "em.good.example https-cert-expiry:error",
                  "em.good.example https-http:info",
                  "go.good.example caa-issuer:info"], r
-    # Without --https the group is absent (probes are opt-in).
+    # The same live audit with --https: the same group (--https only
+    # matters offline).
+    r2 = sk(*(args + ["--https"]), timeout=120)
+    assert [c for c in r2.json["checks"] if c["group"] == "https"] == \
+        https, r2
+    # --no-https: the group is absent, nothing probed.
     r = sk("audit", "--config", str(conf), "--json", "--server",
-           dns.server, "--no-spf-drift", timeout=120)
+           dns.server, "--no-spf-drift", "--no-https", timeout=120)
+    assert r.rc in (0, 1), r
     assert not [c for c in r.json["checks"] if c["group"] == "https"], r
-    # Zone files: CAA only, probes SKIP.
-    r = sk("audit", "--config", str(conf), "--json", "--https",
-           "--no-spf-drift", "--zone", ZONES[0], timeout=120)
+    # Zone files (offline): no HTTPS checks by default...
+    r = sk("audit", "--config", str(conf), "--json", "--no-spf-drift",
+           "--zone", ZONES[0], timeout=120)
+    assert r.rc in (0, 1), r
+    assert not [c for c in r.json["checks"] if c["group"] == "https"], r
+    # ...and with --https, CAA only: every probe check SKIPs, for both
+    # hosts, even with connect-to mappings to the live nginx.
+    zargs = ["audit", "--config", str(conf), "--json", "--https",
+             "--no-spf-drift", "--zone", ZONES[0], "--ca-file", ng.ca_file]
+    for m in ng.connect_to():
+        zargs += ["--connect-to", m]
+    r = sk(*zargs, timeout=120)
     https = {(c["subject"], c["id"]): c["status"]
              for c in r.json["checks"] if c["group"] == "https"}
-    assert https[("go.good.example", "https-available")] == "skip", r
+    for h in ("go.good.example", "em.good.example"):
+        for i in ("https-available", "https-cert-trusted",
+                  "https-cert-expiry", "hsts-parent"):
+            assert https[(h, i)] == "skip", (h, i, r)
     assert https[("go.good.example", "caa-issuer")] == "fail", r
+
+
+@pytest.mark.parametrize("extra", [
+    ["--https"], ["--connect-to", "go.good.example:443:127.0.0.1:1"],
+    ["--ca-file", "ca.pem"], ["--hsts-preload", "preload.json"]])
+def test_audit_no_https_excludes_https_options(sk, extra):
+    r = sk("audit", "--config", "org.conf", "--no-https",
+           "--zone", ZONES[0], *extra)
+    assert r.rc == 2 and "--no-https" in r.err, r
+    assert r.out == "", r
+
+
+def test_audit_help_names_no_https(sk):
+    r = sk("audit", "--help")
+    assert r.rc == 0 and "--no-https" in r.out, r
