@@ -145,12 +145,39 @@ exec(struct sk_store *s, const char *sql)
 	return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 }
 
+/* The schema version of the store, -1 if it has none yet (or cannot be
+ * read). */
+static int
+schema_version(struct sk_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM "
+			       "schema_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 static sk_status
 migrate(struct sk_store *s, struct sk_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int v = 0;
 
+	/*
+	 * A store already at this version needs no write transaction:
+	 * readers (summary, export...) opening it while an ingest commits
+	 * report after report must not queue for the write lock, where
+	 * they could starve until the busy timeout.  The read is a
+	 * deferred transaction of its own (WAL: never blocked).
+	 */
+	if (schema_version(s) == SK_STORE_SCHEMA_VERSION)
+		return SK_OK;
 	if (exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
 		return db_err(s, err, "begin");
 	if (exec(s, "CREATE TABLE IF NOT EXISTS schema_version("
@@ -185,6 +212,28 @@ fail:
 	db_err(s, err, "schema migration");
 	exec(s, "ROLLBACK");
 	return SK_EIO;
+}
+
+/*
+ * Put the store in WAL mode.  Turning a new (empty) store to WAL takes an
+ * exclusive lock, and SQLite may answer SQLITE_BUSY at once, without its
+ * busy handler, when another process is creating the same store (a
+ * reader started just after its ingest): retry for up to 30 s.  A store
+ * already in WAL mode needs no lock for this.
+ */
+static int
+set_wal(struct sk_store *s)
+{
+	const struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int i, rc;
+
+	for (i = 0; i < 3000; i++) {
+		rc = exec(s, "PRAGMA journal_mode=WAL");
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			return rc;
+		nanosleep(&pause, NULL);
+	}
+	return rc;
 }
 
 sk_status
@@ -223,8 +272,13 @@ sk_store_open(const char *path, struct sk_store **out, struct sk_err *err)
 	 * 1000: fewer fsyncs and pages rewritten by several reports copied
 	 * once; journal_size_limit gives the disk back after a checkpoint.
 	 */
-	if (exec(s, "PRAGMA journal_mode=WAL") != SQLITE_OK ||
-	    exec(s, "PRAGMA synchronous=NORMAL") != SQLITE_OK ||
+	if (set_wal(s) != SQLITE_OK) {
+		st = sk__err(err, SK_EIO, "%s: WAL mode: %s", path,
+			     sqlite3_errmsg(s->db));
+		sk_store_close(s);
+		return st;
+	}
+	if (exec(s, "PRAGMA synchronous=NORMAL") != SQLITE_OK ||
 	    exec(s, "PRAGMA cache_size=-8192") != SQLITE_OK ||
 	    exec(s, "PRAGMA wal_autocheckpoint=8192") != SQLITE_OK ||
 	    exec(s, "PRAGMA journal_size_limit=67108864") != SQLITE_OK ||
