@@ -135,6 +135,46 @@ cli_dns_option(const char *cmd, struct cli_dns *d, int opt, const char *arg,
 	}
 }
 
+bool
+cli_https_option(const char *cmd, struct cli_https *h, int opt,
+		 const char *arg, int *rc)
+{
+	*rc = 0;
+	switch (opt) {
+	case CLI_OPT_CONNECT_TO:
+		if (h->nconnect_to == SK_HTTPS_MAX_CONNECT_TO) {
+			*rc = cli_usage(cmd, "too many --connect-to");
+			return true;
+		}
+		h->connect_to[h->nconnect_to++] = arg;
+		return true;
+	case CLI_OPT_CA_FILE:
+		h->ca_file = arg;
+		return true;
+	case CLI_OPT_HSTS_PRELOAD:
+		h->preload_path = arg;
+		return true;
+	default:
+		return false;
+	}
+}
+
+int
+cli_hsts_preload(const struct cli_https *h, struct sk_hsts_preload **out)
+{
+	struct sk_err err;
+
+	*out = NULL;
+	if (h->preload_path == NULL)
+		return CLI_EXIT_OK;
+	sk_err_clear(&err);
+	if (sk_hsts_preload_load(h->preload_path, out, &err) != SK_OK) {
+		cli_error("%s", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
 int
 cli_resolver(const struct cli_dns *d, struct sk_resolver **out)
 {
@@ -197,42 +237,6 @@ cli_resolver(const struct cli_dns *d, struct sk_resolver **out)
 	return CLI_EXIT_OK;
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629 section 4), 0 when
- * the bytes there are not one. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	size_t len, i;
-	unsigned long cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 json_t *
 cli_json_bytes(const char *s, size_t len)
 {
@@ -246,7 +250,7 @@ cli_json_bytes(const char *s, size_t len)
 		return json_null();
 	/* Fast path: already valid. */
 	for (i = 0; i < len; i += n) {
-		n = utf8_seq(p + i, len - i);
+		n = sk__utf8_seq(p + i, len - i, NULL);
 		if (n == 0)
 			break;
 	}
@@ -257,7 +261,7 @@ cli_json_bytes(const char *s, size_t len)
 		return NULL;
 	o = 0;
 	for (i = 0; i < len; i += n) {
-		n = utf8_seq(p + i, len - i);
+		n = sk__utf8_seq(p + i, len - i, NULL);
 		if (n == 0) {
 			tmp[o++] = '\\';
 			tmp[o++] = 'x';

@@ -29,6 +29,9 @@ enum {
 	CLI_OPT_TIMEOUT,
 	CLI_OPT_JSON,
 	CLI_OPT_HELP,
+	CLI_OPT_CONNECT_TO,
+	CLI_OPT_CA_FILE,
+	CLI_OPT_HSTS_PRELOAD,
 	CLI_OPT_FIRST_CMD /* commands number their own options from here */
 };
 
@@ -45,6 +48,20 @@ struct cli_dns {
 	size_t nzones;
 	const char *server;
 	unsigned timeout_ms;
+};
+
+/* The HTTPS probe options shared by `audit` and `https check`, for a
+ * command's table (each command documents them in its usage text). */
+#define CLI_HTTPS_LONGOPTS                                                \
+	{"connect-to", required_argument, NULL, CLI_OPT_CONNECT_TO},      \
+	{"ca-file", required_argument, NULL, CLI_OPT_CA_FILE},            \
+	{"hsts-preload", required_argument, NULL, CLI_OPT_HSTS_PRELOAD}
+
+struct cli_https {
+	const char *connect_to[SK_HTTPS_MAX_CONNECT_TO]; /* HOST:IP */
+	size_t nconnect_to;
+	const char *ca_file;
+	const char *preload_path;
 };
 
 /* "senderkit: error: ..." on stderr. */
@@ -69,6 +86,14 @@ void cli_getopt_reset(void);
 /* Handle a DNS option; true when `opt` was one (sets *rc to 0 or 2). */
 bool cli_dns_option(const char *cmd, struct cli_dns *d, int opt,
 		    const char *arg, int *rc);
+/* Handle an HTTPS option; true when `opt` was one (sets *rc to 0 or 2). */
+bool cli_https_option(const char *cmd, struct cli_https *h, int opt,
+		      const char *arg, int *rc);
+/* Load --hsts-preload when given (*out stays NULL otherwise); returns an
+ * exit code, CLI_EXIT_USAGE after printing the error.  Free the list
+ * with sk_hsts_preload_free. */
+int cli_hsts_preload(const struct cli_https *h,
+		     struct sk_hsts_preload **out);
 /* Create the resolver chosen by the options; returns an exit code. */
 int cli_resolver(const struct cli_dns *d, struct sk_resolver **out);
 

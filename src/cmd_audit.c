@@ -46,9 +46,6 @@ enum {
 	OPT_JOBS,
 	OPT_HTTPS,
 	OPT_NO_HTTPS,
-	OPT_CONNECT_TO,
-	OPT_CA_FILE,
-	OPT_HSTS_PRELOAD,
 };
 
 #define AUDIT_MAX_SELECTORS 64
@@ -83,9 +80,7 @@ struct audit_args {
 	/* HTTPS probes (lib/https): on by default live, off with --zone
 	 * unless --https; --no-https turns them off. */
 	bool https, no_https;
-	const char *connect_to[SK_HTTPS_MAX_CONNECT_TO];
-	size_t nconnect_to;
-	const char *preload_path;
+	struct cli_https ho; /* --connect-to, --ca-file, --hsts-preload */
 };
 
 static void
@@ -423,40 +418,6 @@ color_of(const struct rcheck *c)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629 section 4) that is
- * not a C1 control (U+0080..U+009F, which terminals act on), or 0. */
-static size_t
-utf8_ok(const unsigned char *p, size_t n)
-{
-	unsigned long cp;
-	size_t len, i;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if (cp < 0xa0 || (len == 3 && cp < 0x800) ||
-	    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /*
  * Write s to a buffer for a terminal: printable ASCII and valid UTF-8 as
  * they are, any other byte (escape sequences from a TXT record included)
@@ -468,6 +429,7 @@ put_safe(struct sk_buf *b, const char *s, const char *indent)
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), i = 0, k;
+	unsigned long cp = 0;
 	char esc[4];
 
 	while (i < n) {
@@ -482,8 +444,10 @@ put_safe(struct sk_buf *b, const char *s, const char *indent)
 			i++;
 			continue;
 		}
-		k = p[i] >= 0x80 ? utf8_ok(p + i, n - i) : 0;
-		if (k > 0) {
+		/* Valid UTF-8 that is not a C1 control (U+0080..U+009F,
+		 * which terminals act on). */
+		k = sk__utf8_seq(p + i, n - i, &cp);
+		if (k > 0 && cp >= 0xa0) {
 			(void)sk__buf_add(b, p + i, k);
 			i += k;
 			continue;
@@ -902,9 +866,7 @@ parse_args(const char *cmd, int argc, char **argv, struct audit_args *a)
 		{"jobs", required_argument, NULL, OPT_JOBS},
 		{"https", no_argument, NULL, OPT_HTTPS},
 		{"no-https", no_argument, NULL, OPT_NO_HTTPS},
-		{"connect-to", required_argument, NULL, OPT_CONNECT_TO},
-		{"ca-file", required_argument, NULL, OPT_CA_FILE},
-		{"hsts-preload", required_argument, NULL, OPT_HSTS_PRELOAD},
+		CLI_HTTPS_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	unsigned long v;
@@ -922,7 +884,8 @@ parse_args(const char *cmd, int argc, char **argv, struct audit_args *a)
 			break;
 		if (c == -2)
 			return CLI_EXIT_USAGE;
-		if (cli_dns_option(cmd, &a->dns, c, optarg, &rc)) {
+		if (cli_dns_option(cmd, &a->dns, c, optarg, &rc) ||
+		    cli_https_option(cmd, &a->ho, c, optarg, &rc)) {
 			if (rc != 0)
 				return rc;
 			continue;
@@ -1059,17 +1022,6 @@ parse_args(const char *cmd, int argc, char **argv, struct audit_args *a)
 		case OPT_NO_HTTPS:
 			a->no_https = true;
 			break;
-		case OPT_CONNECT_TO:
-			if (a->nconnect_to == SK_HTTPS_MAX_CONNECT_TO)
-				return cli_usage(cmd, "too many --connect-to");
-			a->connect_to[a->nconnect_to++] = optarg;
-			break;
-		case OPT_CA_FILE:
-			a->opts.https_ca_file = optarg;
-			break;
-		case OPT_HSTS_PRELOAD:
-			a->preload_path = optarg;
-			break;
 		default:
 			return cli_usage(cmd, "unexpected option");
 		}
@@ -1099,9 +1051,9 @@ parse_args(const char *cmd, int argc, char **argv, struct audit_args *a)
 				 "combined");
 	if (a->jobs_set && a->domains_path == NULL)
 		return cli_usage(cmd, "--jobs applies to --domains only");
-	if (a->no_https && (a->https || a->nconnect_to > 0 ||
-			    a->opts.https_ca_file != NULL ||
-			    a->preload_path != NULL))
+	if (a->no_https && (a->https || a->ho.nconnect_to > 0 ||
+			    a->ho.ca_file != NULL ||
+			    a->ho.preload_path != NULL))
 		return cli_usage(cmd, "--no-https excludes --https, "
 				 "--connect-to, --ca-file and "
 				 "--hsts-preload");
@@ -1115,8 +1067,9 @@ parse_args(const char *cmd, int argc, char **argv, struct audit_args *a)
 	a->opts.check_https = !a->no_https &&
 			      (a->https || a->dns.nzones == 0);
 	a->opts.https_no_probe = a->dns.nzones > 0;
-	a->opts.https_connect_to = a->connect_to;
-	a->opts.nhttps_connect_to = a->nconnect_to;
+	a->opts.https_connect_to = a->ho.connect_to;
+	a->opts.nhttps_connect_to = a->ho.nconnect_to;
+	a->opts.https_ca_file = a->ho.ca_file;
 	return -1;
 }
 
@@ -1796,22 +1749,16 @@ cmd_audit(int argc, char **argv)
 {
 	const char *cmd = "audit";
 	struct audit_args a;
-	int rc;
-
 	struct sk_hsts_preload *pl = NULL;
-	struct sk_err err;
+	int rc;
 
 	rc = parse_args(cmd, argc, argv, &a);
 	if (rc >= 0)
 		return rc;
-	if (a.preload_path != NULL) {
-		sk_err_clear(&err);
-		if (sk_hsts_preload_load(a.preload_path, &pl, &err) != SK_OK) {
-			cli_error("%s", err.msg);
-			return CLI_EXIT_USAGE;
-		}
-		a.opts.hsts_preload = pl;
-	}
+	rc = cli_hsts_preload(&a.ho, &pl);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	a.opts.hsts_preload = pl;
 	if (a.domains_path != NULL)
 		rc = audit_bulk(cmd, &a);
 	else

@@ -9,10 +9,7 @@
 #include "cli.h"
 
 enum {
-	OPT_CONNECT_TO = CLI_OPT_FIRST_CMD,
-	OPT_CA_FILE,
-	OPT_CA_DIR,
-	OPT_PRELOAD,
+	OPT_CA_DIR = CLI_OPT_FIRST_CMD,
 	OPT_ROLE,
 	OPT_CAA_ALLOW,
 	OPT_PROFILE,
@@ -172,11 +169,10 @@ print_text(const struct sk_https_report *rep)
 
 struct args {
 	const char *host;
-	const char *connect_to[SK_HTTPS_MAX_CONNECT_TO];
-	size_t nconnect_to;
+	struct cli_https ho; /* --connect-to, --ca-file, --hsts-preload */
 	const char *caa[HTTPS_MAX_CAA];
 	size_t ncaa;
-	const char *preload_path, *profile;
+	const char *profile;
 	struct sk_https_opts o;
 	struct cli_dns dns;
 	bool json;
@@ -189,10 +185,8 @@ parse(int argc, char **argv, struct args *a)
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, CLI_OPT_JSON},
 		{"help", no_argument, NULL, 'h'},
-		{"connect-to", required_argument, NULL, OPT_CONNECT_TO},
-		{"ca-file", required_argument, NULL, OPT_CA_FILE},
+		CLI_HTTPS_LONGOPTS,
 		{"ca-dir", required_argument, NULL, OPT_CA_DIR},
-		{"hsts-preload", required_argument, NULL, OPT_PRELOAD},
 		{"role", required_argument, NULL, OPT_ROLE},
 		{"caa-allow", required_argument, NULL, OPT_CAA_ALLOW},
 		{"profile", required_argument, NULL, OPT_PROFILE},
@@ -211,7 +205,8 @@ parse(int argc, char **argv, struct args *a)
 			break;
 		if (opt == -2)
 			return CLI_EXIT_USAGE;
-		if (cli_dns_option(cmd, &a->dns, opt, optarg, &rc)) {
+		if (cli_dns_option(cmd, &a->dns, opt, optarg, &rc) ||
+		    cli_https_option(cmd, &a->ho, opt, optarg, &rc)) {
 			if (rc != 0)
 				return rc;
 			continue;
@@ -223,19 +218,8 @@ parse(int argc, char **argv, struct args *a)
 		case CLI_OPT_JSON:
 			a->json = true;
 			break;
-		case OPT_CONNECT_TO:
-			if (a->nconnect_to == SK_HTTPS_MAX_CONNECT_TO)
-				return cli_usage(cmd, "too many --connect-to");
-			a->connect_to[a->nconnect_to++] = optarg;
-			break;
-		case OPT_CA_FILE:
-			a->o.ca_file = optarg;
-			break;
 		case OPT_CA_DIR:
 			a->o.ca_dir = optarg;
-			break;
-		case OPT_PRELOAD:
-			a->preload_path = optarg;
 			break;
 		case OPT_ROLE:
 			if (strcmp(optarg, "landing") != 0 &&
@@ -291,8 +275,9 @@ https_check(int argc, char **argv)
 	rc = parse(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
-	a.o.connect_to = a.connect_to;
-	a.o.nconnect_to = a.nconnect_to;
+	a.o.connect_to = a.ho.connect_to;
+	a.o.nconnect_to = a.ho.nconnect_to;
+	a.o.ca_file = a.ho.ca_file;
 	a.o.no_probe = a.dns.nzones > 0;
 	if (a.profile != NULL) {
 		const struct sk_profile_host *h;
@@ -315,15 +300,12 @@ https_check(int argc, char **argv)
 	}
 	a.o.caa_allow = a.caa;
 	a.o.ncaa_allow = a.ncaa;
-	if (a.preload_path != NULL) {
-		st = sk_hsts_preload_load(a.preload_path, &pl, &err);
-		if (st != SK_OK) {
-			cli_error("%s", err.msg);
-			sk_profile_free(prof);
-			return CLI_EXIT_USAGE;
-		}
-		a.o.preload = pl;
+	rc = cli_hsts_preload(&a.ho, &pl);
+	if (rc != CLI_EXIT_OK) {
+		sk_profile_free(prof);
+		return rc;
 	}
+	a.o.preload = pl;
 	rc = cli_resolver(&a.dns, &r);
 	if (rc != CLI_EXIT_OK)
 		goto out;

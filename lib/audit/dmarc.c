@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "audit_internal.h"
+#include "dmarc/dmarc_internal.h"
 
 #define REF_TAGS "RFC 9989 section 4.7"
 #define REF_DISC "RFC 9989 section 4.10.1"
@@ -40,30 +41,11 @@ static const char *const record_ids[] = {
 	"dmarc-rua-unauthorized", "dmarc-ruf-privacy", NULL,
 };
 
+/* The p= value the config's DMARC stage asks for ("none" when unset). */
 static const char *
 stage_str(enum sk_dmarc_stage s)
 {
-	switch (s) {
-	case SK_STAGE_QUARANTINE:
-		return "quarantine";
-	case SK_STAGE_REJECT:
-		return "reject";
-	default:
-		return "none";
-	}
-}
-
-static enum sk_dmarc_policy
-stage_policy(enum sk_dmarc_stage s)
-{
-	switch (s) {
-	case SK_STAGE_QUARANTINE:
-		return SK_DMARC_POLICY_QUARANTINE;
-	case SK_STAGE_REJECT:
-		return SK_DMARC_POLICY_REJECT;
-	default:
-		return SK_DMARC_POLICY_NONE;
-	}
+	return sk_dmarc_policy_str(sk__dmarc_stage_policy(s));
 }
 
 /* Append a list value without blanks ("a, b" -> "a,b"). */
@@ -670,7 +652,8 @@ sk__audit_dmarc(struct au_ctx *x, struct au_domain *d)
 			      "%s has its own DMARC record", d->name);
 	} else if (disc->policy == SK_DMARC_POLICY_NONE ||
 		   (cfg != NULL && cfg->dmarc_stage != SK_STAGE_UNSET &&
-		    stage_policy(cfg->dmarc_stage) == disc->policy)) {
+		    sk__dmarc_stage_policy(cfg->dmarc_stage) ==
+		    disc->policy)) {
 		sk__audit_add(x, AU_G_DMARC, "dmarc-sp-inherited", d->name,
 			      SK_CHECK_PASS, SK_SEV_INFO, src, ev.p, NULL,
 			      "%s inherits %s=%s from %s%s", d->name,
@@ -733,7 +716,7 @@ sk__audit_dmarc(struct au_ctx *x, struct au_domain *d)
 			 sk_dmarc_policy_str(disc->policy), rec->pct,
 			 disc->policy_domain, stage_str(cfg->dmarc_stage),
 			 cfg->dmarc_pct ? cfg->dmarc_pct : 100);
-		if (stage_policy(cfg->dmarc_stage) != disc->policy ||
+		if (sk__dmarc_stage_policy(cfg->dmarc_stage) != disc->policy ||
 		    pct_off) {
 			want_line(x, d->name, cfg, &fix);
 			sk__audit_add(x, AU_G_DMARC, "dmarc-stage", d->name,

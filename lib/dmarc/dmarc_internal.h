@@ -6,6 +6,7 @@
 #define SK_DMARC_INTERNAL_H
 
 #include <senderkit/dmarc.h>
+#include <senderkit/profile.h>
 #include "util/util.h"
 
 /* The public record plus what only the module needs. */
@@ -35,5 +36,10 @@ const char *sk__dmarc_suffix(const char *name, size_t n);
  * name is a public suffix; *nomem set on allocation failure.  sk__free. */
 char *sk__dmarc_psl_org(const struct sk_dmarc_psl *psl, const char *name,
 			bool *nomem);
+
+/* The p= policy an organization config's DMARC stage asks for (record.c,
+ * used by audit and plan); UNSET gives NONE.  Its name is
+ * sk_dmarc_policy_str() of the result. */
+enum sk_dmarc_policy sk__dmarc_stage_policy(enum sk_dmarc_stage s);
 
 #endif /* SK_DMARC_INTERNAL_H */

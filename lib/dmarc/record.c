@@ -56,6 +56,19 @@ sk_dmarc_policy_str(enum sk_dmarc_policy p)
 	return "none";
 }
 
+enum sk_dmarc_policy
+sk__dmarc_stage_policy(enum sk_dmarc_stage s)
+{
+	switch (s) {
+	case SK_STAGE_QUARANTINE:
+		return SK_DMARC_POLICY_QUARANTINE;
+	case SK_STAGE_REJECT:
+		return SK_DMARC_POLICY_REJECT;
+	default:
+		return SK_DMARC_POLICY_NONE;
+	}
+}
+
 SK_API const char *
 sk_dmarc_align_str(enum sk_dmarc_align a)
 {

@@ -126,40 +126,6 @@ out_comment_text(struct rctx *x, const char *s)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629 section 4), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned long cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* A JSON string (RFC 8259 section 7); invalid UTF-8 bytes become '?'. */
 static void
 out_json_str(struct rctx *x, const char *s)
@@ -180,7 +146,7 @@ out_json_str(struct rctx *x, const char *s)
 			out(x, "\\u%04x", p[i]);
 			i++;
 		} else {
-			k = utf8_len(p + i, n - i);
+			k = sk__utf8_seq(p + i, n - i, NULL);
 			if (k == 0) {
 				out(x, "?");
 				k = 1;

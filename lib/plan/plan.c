@@ -28,6 +28,7 @@
 #include <senderkit/spf.h>
 
 #include "plan_internal.h"
+#include "dmarc/dmarc_internal.h"
 
 /* Consecutive failed questions, with none answered, after which DNS is
  * taken as unreachable and not asked again. */
@@ -1471,30 +1472,11 @@ next:
 
 /* ------------------------------------------------------------ DMARC */
 
+/* The p= value the config's DMARC stage asks for ("none" when unset). */
 static const char *
 stage_str(enum sk_dmarc_stage s)
 {
-	switch (s) {
-	case SK_STAGE_QUARANTINE:
-		return "quarantine";
-	case SK_STAGE_REJECT:
-		return "reject";
-	default:
-		return "none";
-	}
-}
-
-static enum sk_dmarc_policy
-stage_policy(enum sk_dmarc_stage s)
-{
-	switch (s) {
-	case SK_STAGE_QUARANTINE:
-		return SK_DMARC_POLICY_QUARANTINE;
-	case SK_STAGE_REJECT:
-		return SK_DMARC_POLICY_REJECT;
-	default:
-		return SK_DMARC_POLICY_NONE;
-	}
+	return sk_dmarc_policy_str(sk__dmarc_stage_policy(s));
 }
 
 /* A URI as a record holds it: "mailto:" added to a bare address. */
@@ -1554,7 +1536,8 @@ dmarc_matches(struct build *b, const struct sk_org_domain *d,
 	unsigned pct = d->dmarc_pct ? d->dmarc_pct : 100;
 	const char *sp;
 
-	if (rec->p_missing || rec->p != stage_policy(d->dmarc_stage))
+	if (rec->p_missing ||
+	    rec->p != sk__dmarc_stage_policy(d->dmarc_stage))
 		return false;
 	if (rec->pct != pct)
 		return false;

@@ -194,47 +194,6 @@ parse_part(const uint8_t *p, size_t hlen, struct part *pt)
 }
 
 static int
-b64val(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* RFC 2045 section 6.8: characters outside the alphabet are ignored. */
-static sk_status
-base64(const uint8_t *p, size_t len, struct sk_buf *out)
-{
-	uint32_t acc = 0;
-	int bits = 0, v;
-	size_t i;
-	sk_status st = SK_OK;
-
-	for (i = 0; i < len && st == SK_OK; i++) {
-		if (p[i] == '=')
-			break;
-		v = b64val(p[i]);
-		if (v < 0)
-			continue;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			st = sk__buf_addc(out, (char)((acc >> bits) & 0xff));
-		}
-	}
-	return st;
-}
-
-static int
 hexval(uint8_t c)
 {
 	if (c >= '0' && c <= '9')
@@ -314,7 +273,7 @@ leaf(struct sk__rctx *c, const char *name, const struct part *pt,
 		return 0;
 	sk__buf_init(&b, c->lim.max_message);
 	if (strcmp(pt->cte, "base64") == 0)
-		st = base64(p, len, &b);
+		st = sk__base64_decode_lenient(p, len, &b);
 	else if (strcmp(pt->cte, "quoted-printable") == 0)
 		st = qp(p, len, &b);
 	else
@@ -465,7 +424,7 @@ decode(const struct part *pt, const uint8_t *p, size_t len, size_t cap,
 {
 	sk__buf_init(b, cap);
 	if (strcmp(pt->cte, "base64") == 0)
-		return base64(p, len, b);
+		return sk__base64_decode_lenient(p, len, b);
 	if (strcmp(pt->cte, "quoted-printable") == 0)
 		return qp(p, len, b);
 	return sk__buf_add(b, p, len);

@@ -3,7 +3,8 @@
  * b= and bh= (RFC 6376 section 2.4 base64string): folding white space may
  * appear anywhere and is ignored, '=' padding is required and only at the
  * end, any other character is an error reported with its offset.
- * Declared in lib/dkim/dkim_internal.h.
+ * Declared in lib/dkim/dkim_internal.h.  The lenient RFC 2045 decoder
+ * used for MIME bodies is declared in lib/util/util.h.
  */
 #include <string.h>
 #include "dkim/dkim_internal.h"
@@ -31,6 +32,34 @@ static bool
 b64_fws(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * RFC 2045 section 6.8: characters outside the alphabet (line breaks,
+ * stray bytes) are ignored and decoding stops at the first '='.  A
+ * partial quantum yields the whole bytes it holds.
+ */
+sk_status
+sk__base64_decode_lenient(const uint8_t *in, size_t len, struct sk_buf *out)
+{
+	uint32_t acc = 0;
+	int bits = 0, v;
+	sk_status st = SK_OK;
+
+	for (size_t i = 0; i < len && st == SK_OK; i++) {
+		if (in[i] == '=')
+			break;
+		v = b64_value(in[i]);
+		if (v < 0)
+			continue;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			st = sk__buf_addc(out, (char)((acc >> bits) & 0xff));
+		}
+	}
+	return st;
 }
 
 sk_status

@@ -60,6 +60,14 @@ sk_status sk__buf_vprintf(struct sk_buf *b, const char *fmt, va_list ap)
  * buffer.  An empty buffer gives an allocated ""; NULL means no memory. */
 char *sk__buf_take(struct sk_buf *b);
 
+/* ----- base64 (base64.c).  Lenient RFC 2045 section 6.8 decoding for
+ * MIME bodies: bytes outside the alphabet are skipped, decoding stops at
+ * the first '='; the bytes are appended to out.  Fails only when out
+ * refuses them (SK_ENOMEM, SK_ETOOBIG).  The strict DKIM decoder is in
+ * lib/dkim/dkim_internal.h. */
+sk_status sk__base64_decode_lenient(const uint8_t *in, size_t len,
+				    struct sk_buf *out);
+
 /* ----- findings lists (findings.c).  `id` and `ref` must be string
  * literals (kept by pointer); subject and message are copied.  An
  * allocation failure is sticky: later adds do nothing and
@@ -107,5 +115,9 @@ bool sk__eq_nocase_z(const char *a, size_t alen, const char *z);
  * non-digits and values above max.  Leading zeros are allowed. */
 bool sk__parse_uint(const char *s, size_t len, unsigned long max,
 		    unsigned long *out);
+/* Length (1..4) of the valid UTF-8 sequence (RFC 3629 section 4) at
+ * p[0..n), 0 when the bytes there are not one or n is 0.  *cp (when not
+ * NULL) gets its code point. */
+size_t sk__utf8_seq(const unsigned char *p, size_t n, unsigned long *cp);
 
 #endif /* SK_UTIL_H */

@@ -581,10 +581,12 @@ def test_color_auto_on_a_terminal(senderkit_path, profile, offline,
 
 
 def test_hostile_dns_text_is_escaped(sk, profile, offline):
-    """An escape sequence in a TXT record reaches the report as \\x1b."""
+    """An escape sequence in a TXT record reaches the report as \\x1b,
+    and so does a C1 control (U+009B CSI, valid UTF-8) as \\xc2\\x9b."""
     r = audit(sk, profile, "cli-esc.cli-audit", offline, "--color=never")
     assert "\x1b" not in r.out, r
-    assert "\\x1b[2J" in r.out, r
+    assert "\u009b" not in r.out, r
+    assert "\\x1b[2J\\xc2\\x9bdmarc@" in r.out, r
     j = audit(sk, profile, "cli-esc.cli-audit", offline, "--json")
     # JSON keeps the byte, escaped as \u001b: no raw ESC in the output.
     assert "\x1b" not in j.out, j

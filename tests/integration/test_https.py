@@ -27,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ZONES = [os.path.join(HERE, "https_zones", f)
          for f in ("good.example.zone", "plain.example.zone")]
 FULL = "max-age=31536000; includeSubDomains; preload"
+MAX_CONNECT_TO = 16  # SK_HTTPS_MAX_CONNECT_TO (include/senderkit/https.h)
 
 SITES = [
     {"name": "good.example", "cert": "valid", "hsts": FULL,
@@ -369,6 +370,27 @@ def test_audit_no_https_excludes_https_options(sk, extra):
            "--zone", ZONES[0], *extra)
     assert r.rc == 2 and "--no-https" in r.err, r
     assert r.out == "", r
+
+
+def test_audit_bad_preload_list_is_a_usage_error(sk, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{ \"entries\": 3 }")
+    r = sk("audit", "--config", "org.conf", "--zone", ZONES[0],
+           "--hsts-preload", str(bad))
+    assert r.rc == 2 and "entries" in r.err, r
+    assert r.out == "", r
+
+
+@pytest.mark.parametrize("cmd", [
+    ["audit", "--config", "org.conf"], ["https", "check", "go.example"]])
+def test_too_many_connect_to(sk, cmd):
+    many = []
+    for i in range(MAX_CONNECT_TO + 1):
+        many += ["--connect-to", "h%d.example:443:127.0.0.1:1" % i]
+    r = sk(*cmd, "--zone", ZONES[0], *many)
+    assert r.rc == 2 and "too many --connect-to" in r.err, r
+    r = sk(*cmd, "--zone", ZONES[0], *many[:-2], "--help")
+    assert r.rc == 0, r
 
 
 def test_audit_help_names_no_https(sk):
