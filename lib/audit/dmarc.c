@@ -348,11 +348,24 @@ record_checks(struct au_ctx *x, struct au_domain *d,
 		}
 		if (tmp.p != NULL)
 			text_line(x, pd, tmp.p, &fix);
-		sk__audit_add(x, AU_G_DMARC, "dmarc-aspf-strict", pd,
-			      SK_CHECK_FAIL, SK_SEV_ERROR, src, rec->text,
-			      fix.p, "aspf=s at %s: the provider does not "
-			      "support strict SPF alignment, so its mail "
-			      "cannot align through SPF", pd);
+		/* Research MKTO-DMARC-002: an error where SPF alignment is
+		 * relied on (a branded return-path), a warning otherwise. */
+		if (d != NULL && d->rp != NULL)
+			sk__audit_add(x, AU_G_DMARC, "dmarc-aspf-strict", pd,
+				      SK_CHECK_FAIL, SK_SEV_ERROR, src,
+				      rec->text, fix.p, "aspf=s at %s: the "
+				      "provider does not support strict SPF "
+				      "alignment, so mail through the branded "
+				      "Return-Path %s cannot align through SPF",
+				      pd, d->rp);
+		else
+			sk__audit_add(x, AU_G_DMARC, "dmarc-aspf-strict", pd,
+				      SK_CHECK_FAIL, SK_SEV_WARNING, src,
+				      rec->text, fix.p, "aspf=s at %s: the "
+				      "provider does not support strict SPF "
+				      "alignment; it matters once a branded "
+				      "return-path is set up (DMARC rests on "
+				      "DKIM until then)", pd);
 	} else {
 		sk__audit_add(x, AU_G_DMARC, "dmarc-aspf-strict", pd,
 			      SK_CHECK_PASS, SK_SEV_INFO, src, NULL, NULL,

@@ -889,11 +889,32 @@ test_dmarc(void)
 	org_base(&o, B_NO_DMARC);
 	txt(&o, "_dmarc.acme.example", "v=DMARC1; p=none; aspf=s; "
 	    "rua=mailto:dmarc@acme.example");
-	expect_fails(&o, &res, "dmarc-aspf-strict:error " UNNEEDED, "aspf=s");
+	/* Shared IPs: DMARC rests on DKIM, strict SPF alignment is only
+	 * a warning. */
+	expect_fails(&o, &res, "dmarc-aspf-strict:warning " UNNEEDED,
+		     "aspf=s");
 	c = find(res.a, "dmarc-aspf-strict", "acme.example");
 	ok(c != NULL && strstr(c->fix, "\"v=DMARC1; p=none; aspf=r; "
 			       "rua=mailto:dmarc@acme.example\"") != NULL,
 	   "aspf=s: the fix relaxes it (%s)", c ? c->fix : "");
+	done(&o, &res);
+
+	/* A branded return-path relies on SPF alignment: an error. */
+	org_base(&o, B_NO_DMARC);
+	conf_add(&o, "return_path = bounce.acme.example\n");
+	conf_replace(&o, "monthly_volume = 40000", "ip_mode = trusted");
+	dns(&o, "bounce.acme.example", SK_DNS_MX, "10 rp.mktomail.com.");
+	dns(&o, "rp.mktomail.com", SK_DNS_A, "192.0.2.99");
+	txt(&o, "bounce.acme.example", "v=spf1 include:mktomail.com -all");
+	txt(&o, "_dmarc.acme.example", "v=DMARC1; p=none; aspf=s; "
+	    "rua=mailto:dmarc@acme.example");
+	run(&o, &res);
+	c = find(res.a, "dmarc-aspf-strict", "acme.example");
+	ok(c != NULL && c->status == SK_CHECK_FAIL &&
+	   c->severity == SK_SEV_ERROR &&
+	   strstr(c->message, "bounce.acme.example") != NULL,
+	   "aspf=s with a branded return-path: error (%s)",
+	   c ? c->message : "");
 	done(&o, &res);
 
 	org_base(&o, B_NO_DMARC);
