@@ -329,6 +329,17 @@ sk_dkim_verify_count(const struct sk_dkim_verify *v);
 SK_API const struct sk_dkim_sig_result *
 sk_dkim_verify_result(const struct sk_dkim_verify *v, size_t i);
 
+/*
+ * Ready v for the next message, as if it came from sk_dkim_verify_new()
+ * with the same resolver and options (opts->now == 0: the clock is read
+ * again).  The results of the previous message are gone; pending key
+ * questions are dropped.  Buffers and digest contexts are kept, so that a
+ * verifier reused message after message allocates next to nothing (the
+ * resolver's cache still holds the keys).  Accepts NULL.
+ */
+SK_API void
+sk_dkim_verify_reset(struct sk_dkim_verify *v);
+
 /* Accepts NULL.  Pending key questions are dropped. */
 SK_API void
 sk_dkim_verify_free(struct sk_dkim_verify *v);

@@ -17,6 +17,50 @@ is_wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
+/*
+ * Relaxed, straight into out's memory when it has room for the longest
+ * result (the field, plus the CRLF added to a field that has none, plus
+ * the NUL): no call per run of bytes.  The same rules as the general path
+ * of sk__dkim_canon_header() below.
+ */
+static void
+relaxed_direct(const char *field, size_t len, size_t colon,
+	       struct sk_buf *out)
+{
+	char *o = out->p + out->len, *start = o;
+	size_t n = colon, i, end = len;
+	bool wsp = false, any = false;
+
+	while (n > 0 && is_wsp(field[n - 1]))
+		n--;
+	for (i = 0; i < n; i++)
+		*o++ = sk__lower(field[i]);
+	*o++ = ':';
+	if (end >= 2 && field[end - 2] == '\r' && field[end - 1] == '\n')
+		end -= 2;
+	for (i = colon + 1; i < end; i++) {
+		char ch = field[i];
+
+		if (ch == '\r' && i + 1 < end && field[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		if (is_wsp(ch)) {
+			wsp = true;
+			continue;
+		}
+		if (wsp && any)
+			*o++ = ' ';
+		wsp = false;
+		any = true;
+		*o++ = ch;
+	}
+	*o++ = '\r';
+	*o++ = '\n';
+	out->len += (size_t)(o - start);
+	*o = '\0';
+}
+
 sk_status
 sk__dkim_canon_header(enum sk_dkim_canon c, const char *field, size_t len,
 		      struct sk_buf *out)
@@ -30,6 +74,14 @@ sk__dkim_canon_header(enum sk_dkim_canon c, const char *field, size_t len,
 		return sk__buf_add(out, field, len);
 	for (colon = 0; colon < len && field[colon] != ':'; colon++)
 		;
+	/* Relaxed output is at most len + 2 bytes (a ':' is added only
+	 * where the field has none, in place of nothing dropped; CRLF). */
+	if (out->p != NULL && out->len <= out->cap &&
+	    len + 4 <= out->alloc - out->len &&
+	    len + 3 <= out->cap - out->len) {
+		relaxed_direct(field, len, colon, out);
+		return SK_OK;
+	}
 	/* 3.4.2: lower-case name, no WSP before the colon. */
 	n = colon;
 	while (n > 0 && is_wsp(field[n - 1]))
@@ -80,6 +132,14 @@ sk_status
 sk__dkim_body_init(struct sk__dkim_body *b, enum sk_dkim_canon c,
 		   const EVP_MD *md, uint64_t limit)
 {
+	b->ctx = NULL;
+	return sk__dkim_body_reinit(b, c, md, limit);
+}
+
+sk_status
+sk__dkim_body_reinit(struct sk__dkim_body *b, enum sk_dkim_canon c,
+		     const EVP_MD *md, uint64_t limit)
+{
 	/* Field by field: the stage needs no clearing. */
 	b->canon = c;
 	b->md = md;
@@ -89,9 +149,13 @@ sk__dkim_body_init(struct sk__dkim_body *b, enum sk_dkim_canon c,
 	b->cr = b->wsp = b->any = b->failed = false;
 	b->stage_len = 0;
 	b->digest_len = 0;
-	b->ctx = EVP_MD_CTX_new();
-	if (b->ctx == NULL)
-		return SK_ENOMEM;
+	if (b->ctx == NULL) {
+		b->ctx = EVP_MD_CTX_new();
+		if (b->ctx == NULL)
+			return SK_ENOMEM;
+	}
+	/* A context kept from an earlier message: re-initialising it
+	 * resets its state (no allocation with the same algorithm). */
 	if (EVP_DigestInit_ex(b->ctx, md, NULL) != 1) {
 		EVP_MD_CTX_free(b->ctx);
 		b->ctx = NULL;

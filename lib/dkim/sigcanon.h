@@ -43,6 +43,10 @@ struct sk__dkim_body {
 
 sk_status sk__dkim_body_init(struct sk__dkim_body *b, enum sk_dkim_canon c,
 			     const EVP_MD *md, uint64_t limit);
+/* Like sk__dkim_body_init, keeping b->ctx when it is not NULL (a body
+ * of an earlier message, or NULL: then one is made). */
+sk_status sk__dkim_body_reinit(struct sk__dkim_body *b, enum sk_dkim_canon c,
+			       const EVP_MD *md, uint64_t limit);
 sk_status sk__dkim_body_update(struct sk__dkim_body *b, const char *data,
 			       size_t len);
 /* Flush, finish the digest into b->digest. */

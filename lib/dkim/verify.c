@@ -56,6 +56,9 @@ struct sk_dkim_verify {
 	 * two): a verifier costs no large clearing. */
 	struct sk__dkim_body *bodies;
 	size_t nbodies, abodies;
+	size_t cbodies;             /* bodies holding a digest context */
+	bool now_fixed;             /* opts->now given: kept on reset */
+	struct sk_buf hbuf;         /* header hash input, kept on reset */
 	size_t outstanding;
 	bool finishing, computed, body_done;
 	struct keyq *deferq;
@@ -247,10 +250,19 @@ body_for(struct sk_dkim_verify *v, const struct sk__dkim_sig *g,
 		v->bodies = nb;
 		v->abodies = na;
 	}
-	*st = sk__dkim_body_init(&v->bodies[v->nbodies], g->bcanon, md,
-				 limit);
-	if (*st != SK_OK)
+	/* A body of an earlier message (sk_dkim_verify_reset) keeps its
+	 * digest context. */
+	if (v->nbodies == v->cbodies) {
+		v->bodies[v->nbodies].ctx = NULL;
+		v->cbodies++;
+	}
+	*st = sk__dkim_body_reinit(&v->bodies[v->nbodies], g->bcanon, md,
+				   limit);
+	if (*st != SK_OK) {
+		/* reinit frees the context when it fails */
+		v->bodies[v->nbodies].ctx = NULL;
 		return -1;
+	}
 	return (int)v->nbodies++;
 }
 
@@ -631,7 +643,8 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 	const struct sk__dkim_sig *g = s->sig;
 	struct sk__dkim_body *b;
 	struct keyx *x;
-	struct sk_buf data;
+	size_t need;
+	struct sk_buf *data = &v->hbuf;
 	EVP_PKEY *pk;
 	bool owned;
 	sk_status st;
@@ -661,40 +674,41 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 	 * field is used once at most and canonicalization never lengthens
 	 * one but for the final CRLF relaxed adds to the unsigned field: the
 	 * room is known, one allocation. */
-	sk__buf_init(&data, 2 * SK_DKIM_MAX_HEADER + SK_DKIM_MAX_TAGLIST);
-	data.alloc = v->msg.hdr.len + g->unsigned_len + 3;
-	data.p = sk__malloc(data.alloc);
-	if (data.p == NULL) {
-		key_release(x, owned);
-		return SK_ENOMEM;
+	need = v->msg.hdr.len + g->unsigned_len + 3;
+	if (data->alloc < need) {
+		char *np = sk__realloc(data->p, need);
+
+		if (np == NULL) {
+			key_release(x, owned);
+			return SK_ENOMEM;
+		}
+		data->p = np;
+		data->alloc = need;
 	}
-	data.p[0] = '\0';
+	sk__buf_reset(data);
 	st = sk__dkim_hash_headers(&v->msg, g->hcanon, g->names, g->nnames,
-				   &data);
+				   data);
 	/* The field has no final CRLF: simple adds it as is, relaxed adds
 	 * one CRLF, taken off again. */
 	if (st == SK_OK)
 		st = sk__dkim_canon_header(g->hcanon, g->unsigned_field,
-					   g->unsigned_len, &data);
+					   g->unsigned_len, data);
 	if (st == SK_OK && g->hcanon == SK_DKIM_RELAXED)
-		data.len -= 2;
+		data->len -= 2;
 	if (st != SK_OK) {
-		sk__buf_free(&data);
 		key_release(x, owned);
 		return st;
 	}
 	pk = sk__dkim_key_pkey(x->k);
 	if (pk == NULL) {
-		sk__buf_free(&data);
 		key_release(x, owned);
 		decide(s, SK_DKIM_PERMERROR, "key-syntax",
 		       "the public key cannot be loaded");
 		return SK_OK;
 	}
-	rc = check_sig(g, sig_md(g), b->ctx, x, pk, (const uint8_t *)data.p,
-		       data.len);
+	rc = check_sig(g, sig_md(g), b->ctx, x, pk, (const uint8_t *)data->p,
+		       data->len);
 	key_release(x, owned);
-	sk__buf_free(&data);
 	if (rc < 0 && rc != SK_ECRYPTO)
 		return rc;
 	if (rc != 0)
@@ -743,14 +757,15 @@ sk_dkim_verify_new(struct sk_resolver *r,
 	if (v == NULL)
 		return sk__err(err, SK_ENOMEM, "out of memory");
 	v->r = r;
-	v->now = opts != NULL && opts->now != 0 ? (long long)opts->now :
-		 (long long)time(NULL);
+	v->now_fixed = opts != NULL && opts->now != 0;
+	v->now = v->now_fixed ? (long long)opts->now : (long long)time(NULL);
 	v->min_bits = opts != NULL && opts->min_rsa_bits != 0 ?
 		      opts->min_rsa_bits : SK_DKIM_RSA_MIN_BITS;
 	v->allow_sha1 = opts != NULL && opts->allow_sha1;
 	v->skew = opts != NULL && opts->clock_skew != 0 ? opts->clock_skew :
 		  DEFAULT_SKEW;
 	sk__msg_init(&v->msg, SK_DKIM_MAX_HEADER, on_header, on_body, v);
+	sk__buf_init(&v->hbuf, 2 * SK_DKIM_MAX_HEADER + SK_DKIM_MAX_TAGLIST);
 	*out = v;
 	return SK_OK;
 }
@@ -857,15 +872,16 @@ sk_dkim_verify_result(const struct sk_dkim_verify *v, size_t i)
 	return &v->sigs[i].res;
 }
 
-SK_API void
-sk_dkim_verify_free(struct sk_dkim_verify *v)
+/* Drop what belongs to the message: questions in flight are detached
+ * (their callback or hook frees them), answers and signatures released. */
+static void
+clear_message(struct sk_dkim_verify *v)
 {
 	size_t i;
 
-	if (v == NULL)
-		return;
 	if (v->deferq != NULL)
 		v->deferq->v = NULL;
+	v->deferq = NULL;
 	for (i = 0; i < v->nsigs; i++) {
 		struct vsig *s = &v->sigs[i];
 
@@ -875,10 +891,38 @@ sk_dkim_verify_free(struct sk_dkim_verify *v)
 		sk__dkim_sig_free(s->sig);
 		sk__free(s->identity);
 	}
-	for (i = 0; i < v->nbodies; i++)
+	v->nsigs = 0;
+	v->nbodies = 0;
+	v->outstanding = 0;
+}
+
+SK_API void
+sk_dkim_verify_reset(struct sk_dkim_verify *v)
+{
+	if (v == NULL)
+		return;
+	clear_message(v);
+	v->finishing = v->computed = v->body_done = false;
+	v->cb = NULL;
+	v->arg = NULL;
+	if (!v->now_fixed)
+		v->now = (long long)time(NULL);
+	sk__msg_reset(&v->msg);
+}
+
+SK_API void
+sk_dkim_verify_free(struct sk_dkim_verify *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	clear_message(v);
+	for (i = 0; i < v->cbodies; i++)
 		sk__dkim_body_free(&v->bodies[i]);
 	sk__free(v->bodies);
 	sk__free(v->sigs);
+	sk__buf_free(&v->hbuf);
 	sk__msg_free(&v->msg);
 	sk__free(v);
 }

@@ -76,6 +76,10 @@ bool sk__msg_field_is(const struct sk__msg *m, size_t i, const char *name,
 
 void sk__msg_free(struct sk__msg *m);
 
+/* Ready m for the next message, the callbacks kept; the header buffer
+ * and the field array are kept for reuse (no allocation). */
+void sk__msg_reset(struct sk__msg *m);
+
 /* ----- addresses (addr.c): RFC 5322 section 3.4 address lists, for the
  * Author Domains of RFC5322.From (RFC 9989 section 5.3.1). */
 

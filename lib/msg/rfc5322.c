@@ -32,6 +32,16 @@ sk__msg_free(struct sk__msg *m)
 	m->nfields = m->afields = 0;
 }
 
+void
+sk__msg_reset(struct sk__msg *m)
+{
+	sk__buf_reset(&m->hdr);
+	m->nfields = 0;
+	m->line_start = 0;
+	m->in_body = m->separated = m->finished = m->prev_cr = false;
+	m->sticky = SK_OK;
+}
+
 bool
 sk__msg_field_is(const struct sk__msg *m, size_t i, const char *name,
 		 size_t name_len)

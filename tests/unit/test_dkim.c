@@ -190,6 +190,76 @@ test_rfc8463(void)
 	sk_resolver_free(r);
 }
 
+/* Feed msg whole to v, readied by sk_dkim_verify_reset(). */
+static void
+verify_again(struct sk_dkim_verify *v, const char *msg, size_t len)
+{
+	struct sk_err e;
+
+	sk_dkim_verify_reset(v);
+	if (sk_dkim_verify_update(v, msg, len, &e) != SK_OK)
+		printf("# update: %s\n", e.msg);
+	if (sk_dkim_verify_finish(v, &e) != SK_OK)
+		printf("# finish: %s\n", e.msg);
+}
+
+/* One verifier reset and reused: each message gets the verdicts a new
+ * verifier gives it, nothing of the previous message left over. */
+static void
+test_reset(void)
+{
+	static const char none[] = "From: a@example.com\r\n\r\nhi\r\n";
+	struct sk_resolver *r = rfc8463_resolver();
+	struct sk_dkim_verify *v;
+	size_t len, round;
+	char *msg = slurp("rfc8463-appendix-a/signed-message.crlf.eml", &len);
+	char *p;
+
+	if (msg == NULL || r == NULL) {
+		ok(0, "reset: data");
+		free(msg);
+		sk_resolver_free(r);
+		return;
+	}
+	v = verify(r, msg, len, 0, NULL);
+	ok(v != NULL && sk_dkim_verify_count(v) == 2, "reset: first message");
+	for (round = 0; v != NULL && round < 2; round++) {
+		p = strstr(msg, "Joe.");
+		p[0] = 'j';
+		verify_again(v, msg, len);
+		is_str(reason(v, 1), "body-hash-mismatch",
+		       "reset %zu: body change seen", round);
+		p[0] = 'J';
+		sk_dkim_verify_reset(v);
+		is_int(sk_dkim_verify_count(v), 0,
+		       "reset %zu: no results before finish", round);
+		verify_again(v, none, sizeof(none) - 1);
+		is_int(sk_dkim_verify_count(v), 0,
+		       "reset %zu: unsigned message has none", round);
+		verify_again(v, msg, len);
+		ok(sk_dkim_verify_count(v) == 2 &&
+		   strcmp(reason(v, 0), "ok") == 0 &&
+		   strcmp(reason(v, 1), "ok") == 0,
+		   "reset %zu: both pass again", round);
+		is_str(sk_dkim_verify_result(v, 0)->b_prefix, "/gCrinpc",
+		       "reset %zu: header.b of this message", round);
+		p = strstr(msg, "Subject: Is");
+		p[9] = 'i';
+		verify_again(v, msg, len);
+		is_str(reason(v, 0), "signature-mismatch",
+		       "reset %zu: header change seen (ed)", round);
+		is_str(reason(v, 1), "signature-mismatch",
+		       "reset %zu: header change seen (rsa)", round);
+		ok(sk_dkim_verify_result(v, 1)->body_hash_ok,
+		   "reset %zu: bh ok", round);
+		p[9] = 'I';
+	}
+	sk_dkim_verify_reset(NULL);
+	sk_dkim_verify_free(v);
+	sk_resolver_free(r);
+	free(msg);
+}
+
 static void
 test_dkimpy(void)
 {
@@ -735,6 +805,7 @@ main(void)
 	tap_plan_unknown();
 	test_canon();
 	test_rfc8463();
+	test_reset();
 	test_dkimpy();
 	test_round_trips();
 	return tap_done();
