@@ -49,6 +49,28 @@ cli_usage(const char *cmd, const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
+int
+cli_dispatch(const char *cmd, int argc, char **argv,
+	     const struct cli_subcommand *subs, size_t nsubs,
+	     void (*usage)(FILE *f))
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	for (i = 0; i < nsubs; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].run(argc - 1, argv + 1);
+	return cli_usage(cmd, "unknown subcommand '%s'", argv[1]);
+}
+
 void
 cli_getopt_reset(void)
 {

@@ -72,6 +72,20 @@ void cli_warn(const char *fmt, ...) SK_PRINTF(1, 2);
  * hint to --help; returns CLI_EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) SK_PRINTF(2, 3);
 
+/* A subcommand of a command ("spf check"): its name and entry point, which
+ * gets argv from the subcommand's name on. */
+struct cli_subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+/* Run the subcommand argv[1] names: usage on stderr and exit 2 without
+ * one, usage on stdout and exit 0 for --help, -h or help, a usage error
+ * for an unknown name. */
+int cli_dispatch(const char *cmd, int argc, char **argv,
+		 const struct cli_subcommand *subs, size_t nsubs,
+		 void (*usage)(FILE *f));
+
 /*
  * Run getopt_long over argv with ':' prepended to `shortopts` and
  * diagnostics turned off.  Returns the option value, -1 at the end, or

@@ -898,20 +898,13 @@ allowlist_diff(int argc, char **argv)
 int
 cmd_allowlist(int argc, char **argv)
 {
-	if (argc < 2) {
-		cmd_allowlist_usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		cmd_allowlist_usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (strcmp(argv[1], "check") == 0)
-		return allowlist_check(argc - 1, argv + 1);
-	if (strcmp(argv[1], "render") == 0)
-		return allowlist_render(argc - 1, argv + 1);
-	if (strcmp(argv[1], "diff") == 0)
-		return allowlist_diff(argc - 1, argv + 1);
-	return cli_usage("allowlist", "unknown subcommand '%s'", argv[1]);
+	static const struct cli_subcommand subs[] = {
+		{"check", allowlist_check},
+		{"render", allowlist_render},
+		{"diff", allowlist_diff},
+	};
+
+	return cli_dispatch("allowlist", argc, argv, subs,
+			    sizeof(subs) / sizeof(subs[0]),
+			    cmd_allowlist_usage);
 }

@@ -1328,22 +1328,13 @@ out:
 int
 cmd_dkim(int argc, char **argv)
 {
-	if (argc < 2) {
-		cmd_dkim_usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		cmd_dkim_usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (strcmp(argv[1], "keygen") == 0)
-		return dkim_keygen(argc - 1, argv + 1);
-	if (strcmp(argv[1], "lint") == 0)
-		return dkim_lint(argc - 1, argv + 1);
-	if (strcmp(argv[1], "sign") == 0)
-		return dkim_sign(argc - 1, argv + 1);
-	if (strcmp(argv[1], "verify") == 0)
-		return dkim_verify(argc - 1, argv + 1);
-	return cli_usage("dkim", "unknown subcommand '%s'", argv[1]);
+	static const struct cli_subcommand subs[] = {
+		{"keygen", dkim_keygen},
+		{"lint", dkim_lint},
+		{"sign", dkim_sign},
+		{"verify", dkim_verify},
+	};
+
+	return cli_dispatch("dkim", argc, argv, subs,
+			    sizeof(subs) / sizeof(subs[0]), cmd_dkim_usage);
 }

@@ -789,20 +789,12 @@ dmarc_record(int argc, char **argv)
 int
 cmd_dmarc(int argc, char **argv)
 {
-	if (argc < 2) {
-		cmd_dmarc_usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		cmd_dmarc_usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (strcmp(argv[1], "lint") == 0)
-		return dmarc_lint(argc - 1, argv + 1);
-	if (strcmp(argv[1], "orgdomain") == 0)
-		return dmarc_orgdomain(argc - 1, argv + 1);
-	if (strcmp(argv[1], "record") == 0)
-		return dmarc_record(argc - 1, argv + 1);
-	return cli_usage("dmarc", "unknown subcommand '%s'", argv[1]);
+	static const struct cli_subcommand subs[] = {
+		{"lint", dmarc_lint},
+		{"orgdomain", dmarc_orgdomain},
+		{"record", dmarc_record},
+	};
+
+	return cli_dispatch("dmarc", argc, argv, subs,
+			    sizeof(subs) / sizeof(subs[0]), cmd_dmarc_usage);
 }

@@ -305,16 +305,10 @@ dns_query(int argc, char **argv)
 int
 cmd_dns(int argc, char **argv)
 {
-	if (argc < 2) {
-		cmd_dns_usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		cmd_dns_usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (strcmp(argv[1], "query") == 0)
-		return dns_query(argc - 1, argv + 1);
-	return cli_usage("dns", "unknown subcommand '%s'", argv[1]);
+	static const struct cli_subcommand subs[] = {
+		{"query", dns_query},
+	};
+
+	return cli_dispatch("dns", argc, argv, subs,
+			    sizeof(subs) / sizeof(subs[0]), cmd_dns_usage);
 }

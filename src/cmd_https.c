@@ -358,16 +358,10 @@ out:
 int
 cmd_https(int argc, char **argv)
 {
-	if (argc < 2) {
-		cmd_https_usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		cmd_https_usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (strcmp(argv[1], "check") == 0)
-		return https_check(argc - 1, argv + 1);
-	return cli_usage("https", "unknown subcommand '%s'", argv[1]);
+	static const struct cli_subcommand subs[] = {
+		{"check", https_check},
+	};
+
+	return cli_dispatch("https", argc, argv, subs,
+			    sizeof(subs) / sizeof(subs[0]), cmd_https_usage);
 }

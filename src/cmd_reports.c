@@ -1204,26 +1204,15 @@ reports_export(int argc, char **argv)
 int
 cmd_reports(int argc, char **argv)
 {
-	if (argc < 2) {
-		cmd_reports_usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		cmd_reports_usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (strcmp(argv[1], "ingest") == 0)
-		return reports_ingest(argc - 1, argv + 1);
-	if (strcmp(argv[1], "export") == 0)
-		return reports_export(argc - 1, argv + 1);
-	if (strcmp(argv[1], "summary") == 0)
-		return reports_summary(argc - 1, argv + 1);
-	if (strcmp(argv[1], "sources") == 0)
-		return reports_sources(argc - 1, argv + 1);
-	if (strcmp(argv[1], "rollout") == 0)
-		return reports_rollout(argc - 1, argv + 1);
-	if (strcmp(argv[1], "failures") == 0)
-		return reports_failures(argc - 1, argv + 1);
-	return cli_usage("reports", "unknown subcommand '%s'", argv[1]);
+	static const struct cli_subcommand subs[] = {
+		{"ingest", reports_ingest},
+		{"export", reports_export},
+		{"summary", reports_summary},
+		{"sources", reports_sources},
+		{"rollout", reports_rollout},
+		{"failures", reports_failures},
+	};
+
+	return cli_dispatch("reports", argc, argv, subs,
+			    sizeof(subs) / sizeof(subs[0]), cmd_reports_usage);
 }

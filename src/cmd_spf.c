@@ -1046,20 +1046,12 @@ spf_merge(int argc, char **argv)
 int
 cmd_spf(int argc, char **argv)
 {
-	if (argc < 2) {
-		cmd_spf_usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		cmd_spf_usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (strcmp(argv[1], "check") == 0)
-		return spf_check(argc - 1, argv + 1);
-	if (strcmp(argv[1], "lint") == 0)
-		return spf_lint(argc - 1, argv + 1);
-	if (strcmp(argv[1], "merge") == 0)
-		return spf_merge(argc - 1, argv + 1);
-	return cli_usage("spf", "unknown subcommand '%s'", argv[1]);
+	static const struct cli_subcommand subs[] = {
+		{"check", spf_check},
+		{"lint", spf_lint},
+		{"merge", spf_merge},
+	};
+
+	return cli_dispatch("spf", argc, argv, subs,
+			    sizeof(subs) / sizeof(subs[0]), cmd_spf_usage);
 }
