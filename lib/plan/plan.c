@@ -154,6 +154,20 @@ valid_name(const char *s)
 	return lab > 0;
 }
 
+/* The text built in o, taken from it; NULL with b->st set when building
+ * failed (st) or memory ran out. */
+static char *
+take(struct build *b, struct sk_buf *o, sk_status st)
+{
+	char *s = st == SK_OK ? sk__buf_take(o) : NULL;
+
+	if (s == NULL) {
+		sk__buf_free(o);
+		nomem(b);
+	}
+	return s;
+}
+
 static char *
 vfmt(struct build *b, const char *fmt, va_list ap) SK_PRINTF(2, 0);
 
@@ -161,18 +175,9 @@ static char *
 vfmt(struct build *b, const char *fmt, va_list ap)
 {
 	struct sk_buf o;
-	char *s;
 
 	sk__buf_init(&o, PLAN_TEXT_MAX);
-	if (sk__buf_vprintf(&o, fmt, ap) != SK_OK) {
-		sk__buf_free(&o);
-		nomem(b);
-		return NULL;
-	}
-	s = sk__buf_take(&o);
-	if (s == NULL)
-		nomem(b);
-	return s;
+	return take(b, &o, sk__buf_vprintf(&o, fmt, ap));
 }
 
 /* A formatted string (malloc'd), NULL with b->st set on failure. */
@@ -369,36 +374,18 @@ static char *
 rr_rdata_dup(struct build *b, const struct sk_dns_rr *rr)
 {
 	struct sk_buf o;
-	char *s;
 
 	sk__buf_init(&o, PLAN_TEXT_MAX);
-	if (rr_rdata(&o, rr) != SK_OK) {
-		sk__buf_free(&o);
-		nomem(b);
-		return NULL;
-	}
-	s = sk__buf_take(&o);
-	if (s == NULL)
-		nomem(b);
-	return s;
+	return take(b, &o, rr_rdata(&o, rr));
 }
 
 static char *
 txt_rdata_dup(struct build *b, const char *text)
 {
 	struct sk_buf o;
-	char *s;
 
 	sk__buf_init(&o, PLAN_TEXT_MAX);
-	if (sk__plan_txt_rdata(&o, text, strlen(text)) != SK_OK) {
-		sk__buf_free(&o);
-		nomem(b);
-		return NULL;
-	}
-	s = sk__buf_take(&o);
-	if (s == NULL)
-		nomem(b);
-	return s;
+	return take(b, &o, sk__plan_txt_rdata(&o, text, strlen(text)));
 }
 
 /* ------------------------------------------------------------ records */
