@@ -128,6 +128,26 @@ ldns_rdf *sk__dns_name_rdf(const char *name);
 /* Canonical key of a presentation name; NULL when it does not parse. */
 char *sk__dns_name_key(const char *name);
 
+/*
+ * A canonical key built without allocating (the resolver's cache-hit
+ * path).  A wire name has at most 255 octets; as a key every label octet
+ * may take 4 characters (\DDD), so 1024 bytes always suffice.
+ */
+#define SK__DNS_KEY_MAX 1024
+struct sk__dns_key {
+	uint32_t hash; /* sk__dns_hash(s, type) for the type it was made for */
+	size_t len;    /* strlen(s) */
+	char s[SK__DNS_KEY_MAX];
+};
+/* Check `name` as sk__dns_name_valid does and put in *k the key that
+ * sk__dns_name_key gives, with its hash for `type`.  false when the name
+ * is not valid (then *k is unspecified). */
+bool sk__dns_key_make(const char *name, uint16_t type,
+		      struct sk__dns_key *k);
+/* The same from a dname rdf (the key sk__dns_rdf_key gives). */
+bool sk__dns_rdf_key_make(const ldns_rdf *dname, uint16_t type,
+			  struct sk__dns_key *k);
+
 /* A small chained hash table keyed by (canonical name, type); entries
  * embed struct sk__dns_hent as their first member. */
 struct sk__dns_hent {
@@ -146,6 +166,10 @@ struct sk__dns_htab {
 uint32_t sk__dns_hash(const char *key, uint16_t type);
 struct sk__dns_hent *sk__dns_htab_get(const struct sk__dns_htab *t,
 				      const char *key, uint16_t type);
+/* The same with the key and hash of sk__dns_key_make (no hashing). */
+struct sk__dns_hent *sk__dns_htab_find(const struct sk__dns_htab *t,
+				       const struct sk__dns_key *k,
+				       uint16_t type);
 /* Insert e (key, type and hash already set).  SK_ENOMEM if growth fails
  * for the first table allocation; later growth failures are ignored. */
 sk_status sk__dns_htab_put(struct sk__dns_htab *t, struct sk__dns_hent *e);

@@ -5,6 +5,7 @@
  * RFC 4343), type and status names, and the small hash table used by the
  * cache and the backends.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "dns_internal.h"
@@ -79,28 +80,27 @@ sk__dns_name_rdf(const char *name)
  * ldns_rdf2str (whose printf-per-byte formatter was half the cost of an
  * SPF evaluation).  Same escapes as ldns: '.', ';', '(', ')' and '\' get
  * a backslash, bytes outside printable ASCII become \DDD; no final dot;
- * the root is "".  `lower` folds A-Z (RFC 4343 comparison keys).
+ * the root is "".  `lower` folds A-Z (RFC 4343 comparison keys).  Writes
+ * into out[cap] (cap >= 4 * rdf size + 1 always suffices); returns the
+ * length, or SIZE_MAX when the name is malformed or does not fit.
  */
-static char *
-wire_name_str(const ldns_rdf *dname, bool lower)
+static size_t
+wire_name_put(const ldns_rdf *dname, bool lower, char *out, size_t cap)
 {
 	const uint8_t *d = ldns_rdf_data(dname);
 	size_t n = ldns_rdf_size(dname), i = 0, o = 0;
-	char *out;
 
-	if (d == NULL || ldns_rdf_get_type(dname) != LDNS_RDF_TYPE_DNAME)
-		return NULL;
-	/* Worst case: every byte as \DDD. */
-	out = sk__malloc(n * 4 + 1);
-	if (out == NULL)
-		return NULL;
+	if (d == NULL || ldns_rdf_get_type(dname) != LDNS_RDF_TYPE_DNAME ||
+	    cap == 0)
+		return SIZE_MAX;
 	while (i < n && d[i] != 0) {
 		size_t len = d[i++];
 
-		if (len > SK_DNS_MAX_LABEL || len > n - i) {
-			sk__free(out);
-			return NULL;
-		}
+		/* Worst case for this label: a dot and every byte as \DDD,
+		 * plus the final NUL. */
+		if (len > SK_DNS_MAX_LABEL || len > n - i ||
+		    len * 4 + 2 > cap - o)
+			return SIZE_MAX;
 		if (o > 0)
 			out[o++] = '.';
 		for (size_t k = 0; k < len; k++) {
@@ -122,6 +122,21 @@ wire_name_str(const ldns_rdf *dname, bool lower)
 		i += len;
 	}
 	out[o] = '\0';
+	return o;
+}
+
+static char *
+wire_name_str(const ldns_rdf *dname, bool lower)
+{
+	size_t cap = ldns_rdf_size(dname) * 4 + 1;
+	char *out = sk__malloc(cap);
+
+	if (out == NULL)
+		return NULL;
+	if (wire_name_put(dname, lower, out, cap) == SIZE_MAX) {
+		sk__free(out);
+		return NULL;
+	}
 	return out;
 }
 
@@ -179,39 +194,147 @@ sk__dns_name_key(const char *name)
 	return key;
 }
 
+/* FNV-1a (32 bits), the hash of the cache and backend tables. */
+#define FNV_INIT 2166136261u
+#define FNV_STEP(h, c) (((h) ^ (uint8_t)(c)) * 16777619u)
+
+static uint32_t
+hash_fin(uint32_t h, uint16_t type)
+{
+	h = FNV_STEP(h, type & 0xff);
+	return FNV_STEP(h, type >> 8);
+}
+
+bool
+sk__dns_rdf_key_make(const ldns_rdf *dname, uint16_t type,
+		     struct sk__dns_key *k)
+{
+	k->len = wire_name_put(dname, true, k->s, sizeof(k->s));
+	if (k->len == SIZE_MAX)
+		return false;
+	k->hash = sk__dns_hash(k->s, type);
+	return true;
+}
+
+/* What a presentation byte becomes in a key: itself folded to lower case
+ * (RFC 4343), or 0 for NUL and for the bytes a key would write escaped,
+ * which wire_name_put escapes ('.' stays: it is the label separator). */
+#define KEY_BYTE(c) \
+	(uint8_t)((c) <= 0x20 || (c) >= 0x7f || (c) == ';' || (c) == '(' || \
+		  (c) == ')' || (c) == '\\' ? 0 : \
+		  (c) >= 'A' && (c) <= 'Z' ? (c) + ('a' - 'A') : (c))
+#define KEY_ROW(b) \
+	KEY_BYTE((b) + 0), KEY_BYTE((b) + 1), KEY_BYTE((b) + 2), \
+	KEY_BYTE((b) + 3), KEY_BYTE((b) + 4), KEY_BYTE((b) + 5), \
+	KEY_BYTE((b) + 6), KEY_BYTE((b) + 7), KEY_BYTE((b) + 8), \
+	KEY_BYTE((b) + 9), KEY_BYTE((b) + 10), KEY_BYTE((b) + 11), \
+	KEY_BYTE((b) + 12), KEY_BYTE((b) + 13), KEY_BYTE((b) + 14), \
+	KEY_BYTE((b) + 15)
+static const uint8_t key_byte[256] = {
+	KEY_ROW(0x00), KEY_ROW(0x10), KEY_ROW(0x20), KEY_ROW(0x30),
+	KEY_ROW(0x40), KEY_ROW(0x50), KEY_ROW(0x60), KEY_ROW(0x70),
+	KEY_ROW(0x80), KEY_ROW(0x90), KEY_ROW(0xa0), KEY_ROW(0xb0),
+	KEY_ROW(0xc0), KEY_ROW(0xd0), KEY_ROW(0xe0), KEY_ROW(0xf0),
+};
+
+/*
+ * One pass over a name without escapes does what sk__dns_name_valid,
+ * sk__dns_name_key and sk__dns_hash do in three, with the same results
+ * (RFC 1035 section 2.3.4 limits: labels of 1..63 octets, 253 characters
+ * without the final dot); anything with a byte that a key would escape
+ * goes the long way, through ldns.
+ */
+bool
+sk__dns_key_make(const char *name, uint16_t type, struct sk__dns_key *k)
+{
+	uint32_t h = FNV_INIT;
+	size_t label = 0, o = 0;
+	const unsigned char *p = (const unsigned char *)name;
+	ldns_rdf *rdf;
+	bool done;
+
+	if (name[0] == '\0')
+		return false;
+	if (name[0] == '.' && name[1] == '\0')
+		goto plain; /* the root: key "" */
+	for (;; p++) {
+		unsigned char c = key_byte[*p];
+
+		if (c == 0) {
+			if (*p != '\0')
+				goto escaped;
+			break;
+		}
+		if (c == '.') {
+			if (label == 0)
+				return false; /* empty label */
+			if (p[1] == '\0')
+				break; /* lone trailing dot */
+			label = 0;
+		} else if (++label > SK_DNS_MAX_LABEL) {
+			return false;
+		}
+		if (o >= SK_DNS_MAX_NAME - 2)
+			return false; /* o is the character count so far */
+		k->s[o++] = (char)c;
+		h = FNV_STEP(h, c);
+	}
+plain:
+	k->s[o] = '\0';
+	k->len = o;
+	k->hash = hash_fin(h, type);
+	return true;
+escaped:
+	if (!sk__dns_name_valid(name))
+		return false;
+	rdf = sk__dns_name_rdf(name);
+	if (rdf == NULL)
+		return false;
+	done = sk__dns_rdf_key_make(rdf, type, k);
+	ldns_rdf_deep_free(rdf);
+	return done;
+}
+
 /* ----- hash table (FNV-1a over the key and the type) */
 
 uint32_t
 sk__dns_hash(const char *key, uint16_t type)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = FNV_INIT;
 
-	for (const char *p = key; *p != '\0'; p++) {
-		h ^= (uint8_t)*p;
-		h *= 16777619u;
-	}
-	h ^= type & 0xff;
-	h *= 16777619u;
-	h ^= type >> 8;
-	h *= 16777619u;
-	return h;
+	for (const char *p = key; *p != '\0'; p++)
+		h = FNV_STEP(h, *p);
+	return hash_fin(h, type);
 }
 
-struct sk__dns_hent *
-sk__dns_htab_get(const struct sk__dns_htab *t, const char *key,
-		 uint16_t type)
+static struct sk__dns_hent *
+htab_lookup(const struct sk__dns_htab *t, const char *key, uint16_t type,
+	    uint32_t h)
 {
-	uint32_t h;
-
-	if (t->nb == 0)
-		return NULL;
-	h = sk__dns_hash(key, type);
 	for (struct sk__dns_hent *e = t->b[h & (t->nb - 1)]; e != NULL;
 	     e = e->next)
 		if (e->hash == h && e->type == type &&
 		    strcmp(e->key, key) == 0)
 			return e;
 	return NULL;
+}
+
+struct sk__dns_hent *
+sk__dns_htab_get(const struct sk__dns_htab *t, const char *key,
+		 uint16_t type)
+{
+	if (t->nb == 0)
+		return NULL;
+	return htab_lookup(t, key, type, sk__dns_hash(key, type));
+}
+
+struct sk__dns_hent *
+sk__dns_htab_find(const struct sk__dns_htab *t, const struct sk__dns_key *k,
+		  uint16_t type)
+{
+	if (t->nb == 0)
+		return NULL;
+	return htab_lookup(t, k->s, type, k->hash);
 }
 
 static void

@@ -15,12 +15,20 @@
 /* An answer object.  `pub` comes first so that a public pointer converts
  * back.  A view shares the records of `base` but has its own qname and
  * from_cache (cache hits, coalesced askers who spelled the name
- * differently). */
+ * differently).
+ *
+ * A cached answer hit by its own spelling again and again hands out one
+ * view, `hit` (from_cache true, created on the first such hit), instead
+ * of a new one per hit.  That view has no count of its own: its
+ * references are counted on the base (`shared`), which frees it, so base
+ * and view keep each other alive without a cycle. */
 struct ans {
 	struct sk_dns_answer pub;
 	unsigned refs;
 	struct ans *base;
-	bool fixed; /* static storage, never freed */
+	struct ans *hit; /* base only: the shared from_cache view, or NULL */
+	bool shared;     /* this is base->hit: refs live on base */
+	bool fixed;      /* static storage, never freed */
 	/* Derived data a consumer keeps with the answer (sk__dns_ext_*). */
 	const void *ext_tag;
 	void *ext;
@@ -54,14 +62,21 @@ static struct ans defer_ans = {
 };
 
 /* One asker.  The same node waits on a flight, then sits in the delivery
- * queue with its answer, so that delivering never needs memory. */
+ * queue with its answer, so that delivering never needs memory.  Only a
+ * waiter on a flight needs the asker's spelling (the answer of a cache
+ * hit carries it); the others have qname "" and are recycled through a
+ * small pool on the resolver. */
 struct waiter {
 	struct waiter *next;
 	sk_dns_cb cb;
 	void *arg;
-	char *qname; /* as the caller gave it */
 	struct ans *a;
+	bool pooled;  /* no qname of its own: may go back to the pool */
+	char qname[]; /* as the caller gave it, in the same allocation */
 };
+
+/* Waiters kept for reuse: enough for a burst of cache hits. */
+#define WAITER_POOL_MAX 64
 
 struct centry {
 	struct sk__dns_hent h;
@@ -94,6 +109,8 @@ struct sk_resolver {
 	struct sk__dns_htab flights;
 	struct sk__dns_q *qlist;
 	struct waiter *dq_head, **dq_tail;
+	struct waiter *wpool; /* free waiters without qname */
+	size_t nwpool;
 	size_t pending;  /* user questions not yet delivered */
 	size_t inflight; /* backend questions not yet answered */
 	struct sk__dns_hook *hooks;
@@ -107,8 +124,11 @@ sk_dns_answer_ref(const struct sk_dns_answer *pub)
 {
 	struct ans *a = (struct ans *)(uintptr_t)pub;
 
-	if (a != NULL && !a->fixed)
-		a->refs++;
+	if (a == NULL || a->fixed)
+		return pub;
+	if (a->shared)
+		a = a->base;
+	a->refs++;
 	return pub;
 }
 
@@ -117,10 +137,13 @@ ans_unref(struct ans *a)
 {
 	if (a == NULL || a->fixed)
 		return;
+	if (a->shared)
+		a = a->base;
 	if (--a->refs > 0)
 		return;
 	if (a->ext_free != NULL)
 		a->ext_free(a->ext);
+	sk__free(a->hit); /* shared: nobody holds it any more */
 	if (a->base != NULL)
 		ans_unref(a->base);
 	sk__free(a);
@@ -266,6 +289,8 @@ ans_new(const char *qname, uint16_t qtype, enum sk_dns_status st, int rcode,
 	for (size_t i = 0; i < n; i++)
 		rr_copy(&rr[i], &rrs[i], &p);
 	a->refs = 1;
+	a->hit = NULL;
+	a->shared = false;
 	a->fixed = false;
 	a->ext_tag = NULL;
 	a->ext = NULL;
@@ -299,11 +324,38 @@ ans_view(struct ans *base, const char *qname, bool from_cache)
 		v->pub.cname = q;
 	v->pub.from_cache = from_cache;
 	v->refs = 1;
+	v->hit = NULL;
+	v->shared = false;
 	v->fixed = false;
 	v->ext_tag = NULL;
 	v->ext = NULL;
 	v->ext_free = NULL;
 	v->base = base;
+	base->refs++;
+	return v;
+}
+
+/* The answer for a cache hit on `base` by someone who spelled the name as
+ * `qname`: the shared view when the spelling is the cached one exactly,
+ * else a view of its own.  A new reference; NULL when out of memory. */
+static struct ans *
+hit_view(struct ans *base, const char *qname)
+{
+	struct ans *v = base->hit;
+
+	if (strcmp(qname, base->pub.qname) != 0)
+		return ans_view(base, qname, true);
+	if (v == NULL) {
+		v = sk__malloc(sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		memset(v, 0, sizeof(*v));
+		v->pub = base->pub; /* qname, cname point into base */
+		v->pub.from_cache = true;
+		v->base = base;
+		v->shared = true;
+		base->hit = v;
+	}
 	base->refs++;
 	return v;
 }
@@ -700,7 +752,7 @@ cache_evict(struct sk_resolver *r)
 
 static void
 cache_put(struct sk_resolver *r, const char *key, uint16_t type,
-	  struct ans *a)
+	  uint32_t hash, struct ans *a)
 {
 	struct centry *e;
 
@@ -719,7 +771,7 @@ cache_put(struct sk_resolver *r, const char *key, uint16_t type,
 		return;
 	}
 	e->h.type = type;
-	e->h.hash = sk__dns_hash(key, type);
+	e->h.hash = hash;
 	if (sk__dns_htab_put(&r->cache, &e->h) != SK_OK) {
 		sk__free(e->h.key);
 		sk__free(e);
@@ -736,21 +788,55 @@ cache_put(struct sk_resolver *r, const char *key, uint16_t type,
 }
 
 static struct ans *
-cache_get(const struct sk_resolver *r, const char *key, uint16_t type)
+cache_get(const struct sk_resolver *r, const struct sk__dns_key *k,
+	  uint16_t type)
 {
-	struct centry *e = (struct centry *)(void *)sk__dns_htab_get(
-		&r->cache, key, type);
+	struct centry *e = (struct centry *)(void *)sk__dns_htab_find(
+		&r->cache, k, type);
 
 	return e != NULL ? e->a : NULL;
 }
 
 /* ----- delivery */
 
+/* A waiter for cb(arg); with the asker's spelling `qname` (n bytes) when
+ * it will wait on a flight, else (qname NULL) from the pool. */
+static struct waiter *
+waiter_new(struct sk_resolver *r, sk_dns_cb cb, void *arg,
+	   const char *qname, size_t n)
+{
+	struct waiter *w = NULL;
+
+	if (qname == NULL && r->wpool != NULL) {
+		w = r->wpool;
+		r->wpool = w->next;
+		r->nwpool--;
+	} else {
+		w = sk__malloc(sizeof(*w) + (qname != NULL ? n + 1 : 1));
+		if (w == NULL)
+			return NULL;
+	}
+	w->next = NULL;
+	w->cb = cb;
+	w->arg = arg;
+	w->a = NULL;
+	w->pooled = qname == NULL;
+	if (qname != NULL)
+		memcpy(w->qname, qname, n);
+	w->qname[qname != NULL ? n : 0] = '\0';
+	return w;
+}
+
 static void
-waiter_free(struct waiter *w)
+waiter_free(struct sk_resolver *r, struct waiter *w)
 {
 	ans_unref(w->a);
-	sk__free(w->qname);
+	if (w->pooled && r->nwpool < WAITER_POOL_MAX) {
+		w->next = r->wpool;
+		r->wpool = w;
+		r->nwpool++;
+		return;
+	}
 	sk__free(w);
 }
 
@@ -779,7 +865,7 @@ q_free(struct sk_resolver *r, struct sk__dns_q *q)
 		q->next->prev = q->prev;
 	for (w = q->waiters; w != NULL; w = next) {
 		next = w->next;
-		waiter_free(w);
+		waiter_free(r, w);
 	}
 	chase_clear(&q->c);
 	sk__free(q->h.key);
@@ -794,7 +880,7 @@ q_finish(struct sk_resolver *r, struct sk__dns_q *q, struct ans *a)
 
 	if (a == NULL)
 		a = &oom_ans;
-	cache_put(r, q->h.key, q->h.type, a);
+	cache_put(r, q->h.key, q->h.type, q->h.hash, a);
 	for (w = q->waiters; w != NULL; w = next) {
 		struct ans *v = a;
 
@@ -814,18 +900,18 @@ q_finish(struct sk_resolver *r, struct sk__dns_q *q, struct ans *a)
 static void
 q_send(struct sk_resolver *r, struct sk__dns_q *q)
 {
-	char *name = sk__dns_rdf_key(q->c.seen[q->c.nseen - 1]);
+	struct sk__dns_key k;
 	sk_status st;
 
-	if (name == NULL) {
+	if (!sk__dns_rdf_key_make(q->c.seen[q->c.nseen - 1], q->h.type,
+				  &k)) {
 		q_finish(r, q, NULL);
 		return;
 	}
 	q->c.asked = q->c.nseen - 1;
 	r->stats.sent++;
 	r->inflight++;
-	st = r->ops->query(r, r->be, q, name, q->h.type);
-	sk__free(name);
+	st = r->ops->query(r, r->be, q, k.s, q->h.type);
 	/* On success q may be gone already (synchronous backends). */
 	if (st != SK_OK) {
 		r->inflight--;
@@ -838,8 +924,8 @@ sk__dns_raw_done(struct sk_resolver *r, struct sk__dns_q *q,
 		 const struct sk__dns_raw *raw)
 {
 	struct ans *a, *hit;
+	struct sk__dns_key k;
 	bool follow;
-	char *key;
 
 	r->inflight--;
 	a = walk(&q->c, raw, &follow);
@@ -849,13 +935,12 @@ sk__dns_raw_done(struct sk_resolver *r, struct sk__dns_q *q,
 	}
 	/* The chain left the response: ask for its end, through the
 	 * cache first. */
-	key = sk__dns_rdf_key(q->c.seen[q->c.nseen - 1]);
-	if (key == NULL) {
+	if (!sk__dns_rdf_key_make(q->c.seen[q->c.nseen - 1], q->h.type,
+				  &k)) {
 		q_finish(r, q, NULL);
 		return;
 	}
-	hit = cache_get(r, key, q->h.type);
-	sk__free(key);
+	hit = cache_get(r, &k, q->h.type);
 	if (hit == NULL) {
 		q_send(r, q);
 		return;
@@ -927,7 +1012,11 @@ sk_resolver_free(struct sk_resolver *r)
 		q_free(r, r->qlist);
 	for (d = r->dq_head; d != NULL; d = dn) {
 		dn = d->next;
-		waiter_free(d);
+		waiter_free(r, d);
+	}
+	for (d = r->wpool; d != NULL; d = dn) {
+		dn = d->next;
+		sk__free(d);
 	}
 	while (r->oldest != NULL)
 		cache_evict(r);
@@ -1000,14 +1089,11 @@ sk__dns_hook_del(struct sk_resolver *r, struct sk__dns_hook *h)
 sk_status
 sk__dns_defer(struct sk_resolver *r, sk_dns_cb cb, void *arg)
 {
-	struct waiter *w = sk__calloc(1, sizeof(*w));
+	struct waiter *w = waiter_new(r, cb, arg, NULL, 0);
 
 	if (w == NULL)
 		return SK_ENOMEM;
-	w->cb = cb;
-	w->arg = arg;
 	r->pending++;
-	w->next = NULL;
 	w->a = &defer_ans;
 	*r->dq_tail = w;
 	r->dq_tail = &w->next;
@@ -1037,36 +1123,27 @@ SK_API sk_status
 sk_dns_query(struct sk_resolver *r, const char *name, uint16_t type,
 	     sk_dns_cb cb, void *arg)
 {
+	struct sk__dns_key k; /* the lookups need no heap copy */
 	struct waiter *w;
 	struct sk__dns_q *q;
 	struct ans *hit;
-	char *key;
 
 	if (r == NULL || name == NULL || cb == NULL || type == 0)
 		return SK_EINVAL;
 	r->stats.questions++;
-	if (!sk__dns_name_valid(name))
-		return SK_EINVAL;
-	key = sk__dns_name_key(name);
-	if (key == NULL)
+	if (!sk__dns_key_make(name, type, &k))
 		return SK_EINVAL;
 
-	w = sk__calloc(1, sizeof(*w));
-	if (w == NULL || (w->qname = sk__strdup(name)) == NULL) {
-		sk__free(w);
-		sk__free(key);
-		return SK_ENOMEM;
-	}
-	w->cb = cb;
-	w->arg = arg;
-
-	hit = cache_get(r, key, type);
+	hit = cache_get(r, &k, type);
 	if (hit != NULL) {
-		struct ans *v = ans_view(hit, name, true);
+		struct ans *v;
 
-		sk__free(key);
+		w = waiter_new(r, cb, arg, NULL, 0);
+		if (w == NULL)
+			return SK_ENOMEM;
+		v = hit_view(hit, name);
 		if (v == NULL) {
-			waiter_free(w);
+			waiter_free(r, w);
 			return SK_ENOMEM;
 		}
 		r->stats.cache_hits++;
@@ -1075,11 +1152,14 @@ sk_dns_query(struct sk_resolver *r, const char *name, uint16_t type,
 		return SK_OK;
 	}
 
+	w = waiter_new(r, cb, arg, name, strlen(name));
+	if (w == NULL)
+		return SK_ENOMEM;
+
 	/* Coalesce with an identical question in flight. */
-	q = (struct sk__dns_q *)(void *)sk__dns_htab_get(&r->flights, key,
-							 type);
+	q = (struct sk__dns_q *)(void *)sk__dns_htab_find(&r->flights, &k,
+							  type);
 	if (q != NULL) {
-		sk__free(key);
 		*q->wtail = w;
 		q->wtail = &w->next;
 		r->pending++;
@@ -1089,15 +1169,16 @@ sk_dns_query(struct sk_resolver *r, const char *name, uint16_t type,
 	q = sk__calloc(1, sizeof(*q));
 	if (q == NULL)
 		goto nomem;
-	q->h.key = key;
+	q->h.key = sk__strndup(k.s, k.len);
 	q->h.type = type;
-	q->h.hash = sk__dns_hash(key, type);
+	q->h.hash = k.hash;
 	q->c.qname = w->qname;
 	q->c.qtype = type;
-	q->c.seen[0] = sk__dns_name_rdf(name);
+	q->c.seen[0] = q->h.key != NULL ? sk__dns_name_rdf(name) : NULL;
 	if (q->c.seen[0] == NULL || sk__dns_htab_put(&r->flights, &q->h) !=
 	    SK_OK) {
 		ldns_rdf_deep_free(q->c.seen[0]);
+		sk__free(q->h.key);
 		sk__free(q);
 		goto nomem;
 	}
@@ -1112,8 +1193,7 @@ sk_dns_query(struct sk_resolver *r, const char *name, uint16_t type,
 	q_send(r, q);
 	return SK_OK;
 nomem:
-	sk__free(key);
-	waiter_free(w);
+	waiter_free(r, w);
 	return SK_ENOMEM;
 }
 
@@ -1130,7 +1210,7 @@ deliver(struct sk_resolver *r)
 		next = d->next;
 		r->pending--;
 		d->cb(d->arg, &d->a->pub);
-		waiter_free(d);
+		waiter_free(r, d);
 	}
 }
 

@@ -346,6 +346,262 @@ static const char zone2[] =
 	"$ORIGIN example.net.\n"
 	"@ 300 IN SOA ns hm 1 2 3 4 5\n";
 
+/* sk__dns_key_make (one pass, no allocation) agrees with what the
+ * resolver did before: sk__dns_name_valid, then sk__dns_name_key, then
+ * sk__dns_hash, for names built from an alphabet with separators, case,
+ * escapes and bytes that need escaping, at the length limits. */
+static void
+test_key_make(void)
+{
+	static const char *const parts[] = {
+		"a", "B", ".", "\\046", "\\.", ";", "x-Y", "\\",
+		"\xc3\xa9", " ", "..", "\\065",
+	};
+	const size_t nparts = sizeof(parts) / sizeof(parts[0]);
+	struct sk__dns_key k;
+	uint32_t seed = 12345;
+	int agree = 0, tried = 0, valid = 0;
+	char name[400];
+
+	for (int i = 0; i < 20000; i++) {
+		size_t n = 0, want = 1 + (seed >> 8) % 12;
+		char *key;
+		bool old_ok, new_ok, same;
+
+		for (size_t j = 0; j < want; j++) {
+			const char *pt;
+
+			seed = seed * 1103515245u + 12345u;
+			pt = parts[(seed >> 16) % nparts];
+			if (n + strlen(pt) >= sizeof(name))
+				break;
+			memcpy(name + n, pt, strlen(pt));
+			n += strlen(pt);
+		}
+		name[n] = '\0';
+		old_ok = sk__dns_name_valid(name);
+		key = old_ok ? sk__dns_name_key(name) : NULL;
+		old_ok = key != NULL;
+		new_ok = sk__dns_key_make(name, SK_DNS_TXT, &k);
+		same = old_ok == new_ok;
+		if (same && old_ok)
+			same = strcmp(key, k.s) == 0 && k.len == strlen(key) &&
+			       k.hash == sk__dns_hash(key, SK_DNS_TXT);
+		if (same)
+			agree++;
+		else
+			printf("# \"%s\": old %s new %s\n", name,
+			       key ? key : "(invalid)",
+			       new_ok ? k.s : "(invalid)");
+		valid += old_ok;
+		tried++;
+		sk__free(key);
+	}
+	is_int(agree, tried, "key_make agrees with valid+key+hash");
+	ok(valid > 1000 && valid < tried, "both valid and invalid names (%d)",
+	   valid);
+
+	/* Length limits: 63-octet labels, 253 characters. */
+	memset(name, 'A', 64);
+	name[64] = '\0';
+	ok(!sk__dns_key_make(name, SK_DNS_A, &k), "64-octet label refused");
+	name[63] = '.';
+	ok(sk__dns_key_make(name, SK_DNS_A, &k) && k.len == 63 &&
+	   k.s[0] == 'a', "63-octet label with dot: lower, no dot");
+	for (int i = 0; i < 4; i++) {
+		memset(name + i * 64, 'b', 63);
+		name[i * 64 + 63] = '.';
+	}
+	name[253] = '.';
+	name[254] = '\0'; /* 253 characters and the final dot */
+	ok(sk__dns_key_make(name, SK_DNS_A, &k) && k.len == 253,
+	   "253 characters and a final dot allowed");
+	name[253] = 'c';
+	ok(!sk__dns_key_make(name, SK_DNS_A, &k), "254 characters refused");
+	ok(sk__dns_key_make(".", SK_DNS_A, &k) && k.len == 0 &&
+	   k.hash == sk__dns_hash("", SK_DNS_A), "root key is empty");
+	ok(!sk__dns_key_make("", SK_DNS_A, &k), "empty name refused");
+	ok(!sk__dns_key_make(".a", SK_DNS_A, &k), "leading dot refused");
+	ok(sk__dns_key_make("a\\.b", SK_DNS_A, &k) &&
+	   strcmp(k.s, "a\\.b") == 0, "escaped dot kept in the key");
+	{
+		/* Worst case: 255 wire octets, all escaped. */
+		char big[1100];
+		size_t o = 0;
+
+		for (int l = 0; l < 4; l++) {
+			for (int i = 0; i < (l < 3 ? 63 : 61); i++) {
+				memcpy(big + o, "\\255", 4);
+				o += 4;
+			}
+			big[o++] = '.';
+		}
+		big[o] = '\0';
+		ok(sk__dns_key_make(big, SK_DNS_A, &k) &&
+		   k.len < SK__DNS_KEY_MAX, "all-escaped 253-octet name fits"
+		   " (%zu)", k.len);
+	}
+}
+
+/* Derived data on answers (sk__dns_ext_*). */
+static int ext_freed;
+static char ext_tag;
+
+static void
+ext_free(void *p)
+{
+	ext_freed++;
+	sk__free(p);
+}
+
+/* Cache hits: what every caller sees, the view shared by hits spelled
+ * like the cached answer, derived data and reference lifetimes. */
+static void
+test_cache_hits(void)
+{
+	const struct sk_dns_answer *a0, *a1, *a2, *a3, *a4, *a5;
+	struct sk_resolver *r = script_setup();
+	struct sk_resolver_stats st;
+	struct got g = { 0 };
+	void *x;
+
+	ok(r != NULL, "script resolver for cache hits");
+	if (r == NULL)
+		return;
+	a0 = ask(r, "example.com", SK_DNS_TXT);
+	ok(a0 != NULL && !a0->from_cache && a0->status == SK_DNS_ANSWER,
+	   "first question not from cache");
+	a1 = ask(r, "example.com", SK_DNS_TXT);
+	a2 = ask(r, "example.com", SK_DNS_TXT);
+	ok(a1 != NULL && a2 != NULL && a1->from_cache && a2->from_cache,
+	   "repeated questions from cache");
+	if (a1 == NULL || a2 == NULL || a0 == NULL) {
+		sk_resolver_free(r);
+		return;
+	}
+	ok(!a0->from_cache, "first answer still not from cache");
+	is_str(a1->qname, "example.com", "hit qname as asked");
+	is_str(a1->cname, "example.com", "hit cname is the qname");
+	ok(a1->count == 1 && a1->rr == a0->rr, "hit shares the records");
+	is_str(a1->rr[0].u.txt.text, "v=spf1 a -all", "hit records readable");
+	ok(a1 == a2, "hits spelled like the cached answer share one view");
+
+	a3 = ask(r, "EXAMPLE.Com", SK_DNS_TXT);
+	ok(a3 != NULL && a3->from_cache && a3 != a1,
+	   "other spelling: a view of its own");
+	if (a3 != NULL)
+		is_str(a3->qname, "EXAMPLE.Com", "other spelling returned");
+	a4 = ask(r, "example.com.", SK_DNS_TXT);
+	ok(a4 != NULL && a4->from_cache && a4 != a1, "trailing dot: own view");
+	if (a4 != NULL)
+		is_str(a4->qname, "example.com.", "trailing dot kept in qname");
+
+	/* Derived data set through one hit is seen by the next hits. */
+	x = sk__malloc(8);
+	ok(sk__dns_ext_get(a1, &ext_tag) == NULL, "no derived data yet");
+	ok(sk__dns_ext_set(a1, &ext_tag, x, ext_free), "derived data set");
+	a5 = ask(r, "example.com", SK_DNS_TXT);
+	ok(a5 != NULL && sk__dns_ext_get(a5, &ext_tag) == x,
+	   "next hit sees the derived data");
+	ok(sk__dns_ext_get(a3, &ext_tag) == x &&
+	   sk__dns_ext_get(a0, &ext_tag) == x,
+	   "other spelling and first answer see it too");
+	ok(!sk__dns_ext_set(a5, &ext_tag, x, ext_free), "slot taken once");
+	sk_dns_answer_unref(a5);
+
+	/* Stats and deferred delivery of a hit. */
+	sk_resolver_get_stats(r, &st);
+	is_int(st.questions, 6, "every question counted");
+	is_int(st.cache_hits, 5, "every hit counted");
+	is_int(st.sent, 1, "one backend query");
+	is_int(sk_dns_query(r, "example.com", SK_DNS_TXT, got_cb, &g), SK_OK,
+	       "hit through sk_dns_query");
+	is_int(g.calls, 0, "no callback inside sk_dns_query for a hit");
+	is_int(sk_resolver_run(r, 0), 0, "hit delivered by run");
+	ok(g.calls == 1 && g.ans == a1 && g.ans->from_cache,
+	   "callback got the shared view");
+	sk_dns_answer_unref(g.ans);
+
+	/* A hit spelled like the cache needs no memory (pooled waiter,
+	 * shared view); another spelling does and fails cleanly. */
+	{
+		const struct sk_dns_answer *h = NULL;
+		sk_status s1, s2;
+
+		memset(&g, 0, sizeof(g));
+		sk_test_fail_alloc_after(0);
+		s1 = sk_dns_query(r, "example.com", SK_DNS_TXT, got_cb, &g);
+		s2 = sk_dns_query(r, "Example.com", SK_DNS_TXT, got_cb, &g);
+		sk_test_fail_alloc_after(SIZE_MAX);
+		is_int(s1, SK_OK, "hit without allocating");
+		is_int(s2, SK_ENOMEM, "new spelling without memory: ENOMEM");
+		is_int(sk_resolver_run(r, 0), 0, "delivered");
+		ok(g.calls == 1 && g.ans == a1, "the hit was delivered once");
+		sk_dns_answer_unref(g.ans);
+		h = sk_dns_answer_ref(a1);
+		sk_dns_answer_unref(h);
+	}
+
+	/* Answers outlive the resolver; any unref order. */
+	sk_resolver_free(r);
+	is_int(ext_freed, 0, "derived data kept while answers are held");
+	is_str(a1->rr[0].u.txt.text, "v=spf1 a -all",
+	       "shared view readable after the resolver is gone");
+	sk_dns_answer_unref(a1);
+	is_str(a2->qname, "example.com", "second ref to the view still valid");
+	sk_dns_answer_unref(a0);
+	is_str(a2->rr[0].u.txt.text, "v=spf1 a -all",
+	       "view outlives the first answer's ref");
+	sk_dns_answer_unref(a3);
+	sk_dns_answer_unref(a2);
+	is_int(ext_freed, 0, "one holder left");
+	is_str(a4->rr[0].u.txt.text, "v=spf1 a -all", "last view readable");
+	sk_dns_answer_unref(a4);
+	is_int(ext_freed, 1, "derived data freed once, with the last ref");
+
+	/* Reverse order, resolver last; and the zone backend. */
+	{
+		struct sk_err e = { .code = SK_OK };
+		const struct sk_dns_answer *z0, *z1, *z2;
+
+		r = NULL;
+		if (sk_resolver_new_zones(&r, &e) != SK_OK ||
+		    sk_resolver_load_zone_mem(r, zone1, strlen(zone1), "zone1",
+					      NULL, &e) != SK_OK) {
+			ok(0, "zone resolver: %s", e.msg);
+			sk_resolver_free(r);
+			return;
+		}
+		z0 = ask(r, "www.example.org", SK_DNS_A);
+		z1 = ask(r, "www.example.org", SK_DNS_A);
+		z2 = ask(r, "WWW.example.org", SK_DNS_A);
+		ok(z0 != NULL && z1 != NULL && z2 != NULL && !z0->from_cache &&
+		   z1->from_cache && z2->from_cache,
+		   "zone backend: repeats from cache");
+		if (z1 != NULL && z2 != NULL) {
+			is_str(z1->qname, "www.example.org", "zone hit qname");
+			is_str(z2->qname, "WWW.example.org",
+			       "zone hit keeps the other spelling");
+			ok(z0 != NULL && z1->count == z0->count &&
+			   z2->count == z0->count && z1->rr == z0->rr,
+			   "zone hits share the records");
+		}
+		x = sk__malloc(8);
+		ok(sk__dns_ext_set(z2, &ext_tag, x, ext_free),
+		   "derived data set on a hit");
+		sk_dns_answer_unref(z1);
+		z1 = ask(r, "www.example.org", SK_DNS_A);
+		ok(z1 != NULL && sk__dns_ext_get(z1, &ext_tag) == x,
+		   "next hit sees it");
+		sk_dns_answer_unref(z2);
+		sk_dns_answer_unref(z1);
+		sk_dns_answer_unref(z0);
+		is_int(ext_freed, 1, "cache still holds the answer");
+		sk_resolver_free(r);
+		is_int(ext_freed, 2, "freed with the cache's last ref");
+	}
+}
+
 static void
 test_zones(void)
 {
@@ -642,6 +898,8 @@ main(void)
 	test_name_format();
 	test_script();
 	test_zones();
+	test_key_make();
+	test_cache_hits();
 	test_alloc_failure();
 	test_live();
 	return tap_done();
