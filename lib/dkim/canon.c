@@ -8,6 +8,10 @@
 #if defined(__SSE2__) && defined(__GNUC__)
 #include <emmintrin.h>
 #define SK_CANON_SSE2 1
+#if defined(__x86_64__) && !defined(SK_CANON_NO_AVX2)
+#include <immintrin.h>
+#define SK_CANON_AVX2 1
+#endif
 #endif
 #include "sigcanon.h"
 
@@ -17,34 +21,153 @@ is_wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
+#ifdef SK_CANON_SSE2
+/*
+ * Bit t set where x[t] is a byte relaxed canonicalization may change or
+ * that needs the scalar rules: a byte <= SP (HTAB, CR, LF, other
+ * controls) but for an SP whose next byte y[t] is > SP (a lone SP inside
+ * the text, which stays).  The same test as relaxed_irregular's, with CR,
+ * LF and controls added.
+ */
+static inline unsigned
+irregular_mask(__m128i x, __m128i y)
+{
+	const __m128i sp = _mm_set1_epi8(' ');
+	__m128i xlow = _mm_cmpeq_epi8(_mm_min_epu8(x, sp), x);
+	__m128i ylow = _mm_cmpeq_epi8(_mm_min_epu8(y, sp), y);
+	__m128i lone = _mm_andnot_si128(ylow, _mm_cmpeq_epi8(x, sp));
+
+	return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(lone, xlow));
+}
+
+/* n (<= 16) bytes from p to o, the copies sized at compile time. */
+static inline void
+copy_small(char *o, const char *p, size_t n)
+{
+	uint64_t a, b;
+	uint32_t c, d;
+	uint16_t e, f;
+
+	if (n >= 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + n - 8, 8);
+		memcpy(o, &a, 8);
+		memcpy(o + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&c, p, 4);
+		memcpy(&d, p + n - 4, 4);
+		memcpy(o, &c, 4);
+		memcpy(o + n - 4, &d, 4);
+	} else if (n >= 2) {
+		memcpy(&e, p, 2);
+		memcpy(&f, p + n - 2, 2);
+		memcpy(o, &e, 2);
+		memcpy(o + n - 2, &f, 2);
+	} else if (n == 1) {
+		*o = *p;
+	}
+}
+#endif
+
 /*
  * Relaxed, straight into out's memory when it has room for the longest
  * result (the field, plus the CRLF added to a field that has none, plus
  * the NUL): no call per run of bytes.  The same rules as the general path
- * of sk__dkim_canon_header() below.
+ * of sk__dkim_canon_header() below.  The output never runs ahead of the
+ * input (o - start <= i), so a 16-byte store at o for input bytes
+ * [i, i + 16) within the field stays within the room.
  */
 static void
-relaxed_direct(const char *field, size_t len, size_t colon,
-	       struct sk_buf *out)
+relaxed_direct(const char *field, size_t len, struct sk_buf *out)
 {
 	char *o = out->p + out->len, *start = o;
-	size_t n = colon, i, end = len;
+	size_t i = 0, colon, end = len;
 	bool wsp = false, any = false;
 
-	while (n > 0 && is_wsp(field[n - 1]))
-		n--;
-	for (i = 0; i < n; i++)
+	/* 3.4.2: lower-case name, no WSP before the colon. */
+#ifdef SK_CANON_SSE2
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(field + i));
+		__m128i up = _mm_and_si128(
+		    _mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+		    _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(x, _mm_set1_epi8(':')));
+
+		x = _mm_add_epi8(x, _mm_and_si128(up, _mm_set1_epi8(32)));
+		_mm_storeu_si128((__m128i *)o, x);
+		if (m != 0) {
+			i += (size_t)__builtin_ctz(m);
+			break;
+		}
+		o += 16;
+	}
+	o = start + i;
+#endif
+	for (; i < len && field[i] != ':'; i++)
 		*o++ = sk__lower(field[i]);
+	colon = i;
+	while (o > start && is_wsp(o[-1]))
+		o--;
 	*o++ = ':';
 	if (end >= 2 && field[end - 2] == '\r' && field[end - 1] == '\n')
 		end -= 2;
-	for (i = colon + 1; i < end; i++) {
-		char ch = field[i];
+	i = colon + 1;
+	while (i < end) {
+		char ch;
 
+#ifdef SK_CANON_SSE2
+		/*
+		 * Canonical state (no WSP held back, some content out): 16
+		 * bytes without an irregular spot go out as they are; a lone
+		 * SP at the last of them is followed by a byte > SP, content,
+		 * so the state stays canonical.
+		 */
+		if (!wsp && any) {
+			while (i + 17 <= end) {
+				const char *p = field + i;
+				__m128i x = _mm_loadu_si128((const __m128i *)p);
+				__m128i y = _mm_loadu_si128(
+				    (const __m128i *)(p + 1));
+				unsigned m = irregular_mask(x, y);
+
+				_mm_storeu_si128((__m128i *)o, x);
+				if (m != 0) {
+					unsigned k = (unsigned)__builtin_ctz(m);
+
+					o += k;
+					i += k;
+					break;
+				}
+				o += 16;
+				i += 16;
+			}
+			/* The last 1..16 bytes: a load that ends at end, the
+			 * byte after taken as <= SP (CR, or the end: WSP
+			 * there is trailing WSP). */
+			if (i + 17 > end && end >= 16) {
+				size_t r = end - i;
+				__m128i x = _mm_loadu_si128(
+				    (const __m128i *)(field + end - 16));
+				unsigned m = irregular_mask(x,
+				    _mm_srli_si128(x, 1)) >> (16 - r);
+				size_t k = m != 0 ?
+				    (size_t)__builtin_ctz(m) : r;
+
+				copy_small(o, field + i, k);
+				o += k;
+				i += k;
+			}
+			if (i >= end)
+				break;
+		}
+#endif
+		ch = field[i];
 		if (ch == '\r' && i + 1 < end && field[i + 1] == '\n') {
-			i++;
+			i += 2;
 			continue;
 		}
+		i++;
 		if (is_wsp(ch)) {
 			wsp = true;
 			continue;
@@ -61,27 +184,21 @@ relaxed_direct(const char *field, size_t len, size_t colon,
 	*o = '\0';
 }
 
-sk_status
-sk__dkim_canon_header(enum sk_dkim_canon c, const char *field, size_t len,
-		      struct sk_buf *out)
+/*
+ * Relaxed through sk__buf_add, for a buffer without the room (it grows,
+ * or refuses at its cap).  Out of line: its stack array would otherwise
+ * put a stack-protector check on the direct path too.
+ */
+__attribute__((noinline)) static sk_status
+relaxed_general(const char *field, size_t len, struct sk_buf *out)
 {
 	char low[64];
 	size_t colon, n, i, j, end;
 	sk_status st = SK_OK;
 	bool wsp = false, any = false;
 
-	if (c == SK_DKIM_SIMPLE)
-		return sk__buf_add(out, field, len);
 	for (colon = 0; colon < len && field[colon] != ':'; colon++)
 		;
-	/* Relaxed output is at most len + 2 bytes (a ':' is added only
-	 * where the field has none, in place of nothing dropped; CRLF). */
-	if (out->p != NULL && out->len <= out->cap &&
-	    len + 4 <= out->alloc - out->len &&
-	    len + 3 <= out->cap - out->len) {
-		relaxed_direct(field, len, colon, out);
-		return SK_OK;
-	}
 	/* 3.4.2: lower-case name, no WSP before the colon. */
 	n = colon;
 	while (n > 0 && is_wsp(field[n - 1]))
@@ -126,6 +243,23 @@ sk__dkim_canon_header(enum sk_dkim_canon c, const char *field, size_t len,
 	if (st == SK_OK)
 		st = sk__buf_add(out, "\r\n", 2);
 	return st;
+}
+
+sk_status
+sk__dkim_canon_header(enum sk_dkim_canon c, const char *field, size_t len,
+		      struct sk_buf *out)
+{
+	if (c == SK_DKIM_SIMPLE)
+		return sk__buf_add(out, field, len);
+	/* Relaxed output is at most len + 2 bytes (a ':' is added only
+	 * where the field has none, in place of nothing dropped; CRLF). */
+	if (out->p != NULL && out->len <= out->cap &&
+	    len + 4 <= out->alloc - out->len &&
+	    len + 3 <= out->cap - out->len) {
+		relaxed_direct(field, len, out);
+		return SK_OK;
+	}
+	return relaxed_general(field, len, out);
 }
 
 sk_status
@@ -314,7 +448,7 @@ line_end(struct sk__dkim_body *b)
  * What is left goes through the byte-exact path below.
  */
 static size_t
-relaxed_irregular(const unsigned char *p, size_t n)
+relaxed_irregular_sse2(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
 
@@ -343,6 +477,40 @@ relaxed_irregular(const unsigned char *p, size_t n)
 	return n;
 }
 
+#ifdef SK_CANON_AVX2
+/* The same test 32 bytes at a time, on CPUs that have AVX2. */
+__attribute__((target("avx2"))) static size_t
+relaxed_irregular_avx2(const unsigned char *p, size_t n)
+{
+	const __m256i sp = _mm256_set1_epi8(' '), tab = _mm256_set1_epi8('\t');
+	size_t i = 0;
+
+	for (; i + 33 <= n; i += 32) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(p + i));
+		__m256i y = _mm256_loadu_si256((const __m256i *)(p + i + 1));
+		__m256i ylow = _mm256_cmpeq_epi8(_mm256_min_epu8(y, sp), y);
+		__m256i bad = _mm256_or_si256(_mm256_cmpeq_epi8(x, tab),
+		    _mm256_and_si256(_mm256_cmpeq_epi8(x, sp), ylow));
+		unsigned m = (unsigned)_mm256_movemask_epi8(bad);
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+	return i + relaxed_irregular_sse2(p + i, n - i);
+}
+#endif
+
+static size_t
+relaxed_irregular(const unsigned char *p, size_t n)
+{
+#ifdef SK_CANON_AVX2
+	/* libgcc / compiler-rt read CPUID once, in a constructor. */
+	if (n >= 64 && __builtin_cpu_supports("avx2"))
+		return relaxed_irregular_avx2(p, n);
+#endif
+	return relaxed_irregular_sse2(p, n);
+}
+
 static size_t
 verbatim_prefix(const struct sk__dkim_body *b, const unsigned char *p,
 		size_t n)
@@ -360,7 +528,10 @@ out_verbatim(struct sk__dkim_body *b, const unsigned char *p, size_t n)
 {
 	if (b->crlf_pending > 0)
 		out_crlfs(b);
-	if (n >= sizeof(b->stage)) {
+	/* A piece of 512 bytes or more is worth a digest call of its own
+	 * (SHA-256 blocks are 64 bytes; the call costs less than copying
+	 * it through the stage). */
+	if (n >= 512) {
 		flush(b);
 		hash(b, p, n);
 	} else {
@@ -446,36 +617,67 @@ sk__dkim_body_final(struct sk__dkim_body *b)
 	return SK_OK;
 }
 
+/* Fields whose keys live on the stack; more take one allocation. */
+#define SK__DKIM_KEYS_STACK 256
+
+/* Pre-filter key of a name: its length and first byte lower-cased.  0
+ * for a field without a name (no ':', matches nothing, as in
+ * sk__msg_field_is) or one already taken. */
+static inline uint64_t
+name_key(const char *p, size_t len)
+{
+	return len == 0 ? 0 :
+	    (uint64_t)len << 8 | (unsigned char)sk__lower(p[0]);
+}
+
 sk_status
 sk__dkim_hash_headers(const struct sk__msg *m, enum sk_dkim_canon c,
 		      const struct sk__dkim_hname *names, size_t n,
 		      struct sk_buf *out)
 {
-	bool *used;
-	size_t k;
+	uint64_t stack_keys[SK__DKIM_KEYS_STACK], *keys = stack_keys;
+	size_t k, j, nf = m->nfields;
 	sk_status st = SK_OK;
 
-	if (m->nfields == 0)
+	if (nf == 0 || n == 0)
 		return SK_OK;
-	used = sk__calloc(m->nfields, sizeof(*used));
-	if (used == NULL)
-		return SK_ENOMEM;
-	for (k = 0; k < n && st == SK_OK; k++) {
-		size_t j = m->nfields;
-
-		/* 5.4.2: instances are taken from the bottom up. */
-		while (j > 0) {
-			j--;
-			if (!used[j] &&
-			    sk__msg_field_is(m, j, names[k].p, names[k].len)) {
-				used[j] = true;
-				st = sk__dkim_canon_header(c,
-				    sk__msg_field_raw(m, j), m->fields[j].len,
-				    out);
-				break;
-			}
-		}
+	if (nf > SK__DKIM_KEYS_STACK) {
+		keys = sk__calloc(nf, sizeof(*keys));
+		if (keys == NULL)
+			return SK_ENOMEM;
 	}
-	sk__free(used);
+	for (j = 0; j < nf; j++)
+		keys[j] = name_key(sk__msg_field_raw(m, j),
+		    m->fields[j].name_len);
+	for (k = 0; k < n && st == SK_OK; k++) {
+		const char *nm = names[k].p;
+		size_t nlen = names[k].len;
+		uint64_t want = name_key(nm, nlen);
+
+		if (want == 0)
+			continue;
+		/* 5.4.2: instances are taken from the bottom up; names are
+		 * case-insensitive (RFC 5322 1.2.2, RFC 6376 3.7). */
+		for (j = nf; j > 0; j--) {
+			const char *p;
+			size_t t;
+
+			if (keys[j - 1] != want)
+				continue;
+			p = sk__msg_field_raw(m, j - 1);
+			for (t = 1; t < nlen; t++)
+				if (sk__lower(p[t]) != sk__lower(nm[t]))
+					break;
+			if (t == nlen)
+				break;
+		}
+		if (j == 0)
+			continue;
+		keys[j - 1] = 0;
+		st = sk__dkim_canon_header(c, sk__msg_field_raw(m, j - 1),
+		    m->fields[j - 1].len, out);
+	}
+	if (keys != stack_keys)
+		sk__free(keys);
 	return st;
 }

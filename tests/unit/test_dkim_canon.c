@@ -4,7 +4,9 @@
  * the message splitter (lib/msg/rfc5322.c: bare LF as CRLF, RFC 6376
  * section 5.3; header fields and folding, RFC 5322 2.1/2.2.3) against
  * simple byte-at-a-time reference implementations written here, on
- * random inputs fed in random pieces.
+ * random inputs fed in random pieces.  Relaxed header canonicalization
+ * (RFC 6376 3.4.2) against a byte-by-byte reference through both output
+ * paths, and the header selection of 5.4.2 (sk__dkim_hash_headers).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +199,382 @@ test_reference(void)
 	   "reference relaxed: a last line gets CRLF");
 }
 
+/* ------------------------------------------------------------ header */
+
+/*
+ * Reference relaxed header canonicalization (3.4.2), pass by pass as the
+ * RFC words it: name (up to the first ':', the whole field when there is
+ * none) lower-cased without the WSP before the colon; value without its
+ * final CRLF, unfolded (every CRLF dropped), WSP runs to one SP, no WSP
+ * at either end; then ':' between and CRLF after.
+ */
+static size_t
+ref_header(const char *f, size_t len, char *out)
+{
+	char *tmp = malloc(len + 1);
+	size_t colon, n, i, o = 0, t = 0, vs, ve;
+
+	if (tmp == NULL)
+		return 0;
+	for (colon = 0; colon < len && f[colon] != ':'; colon++)
+		;
+	n = colon;
+	while (n > 0 && wsp(f[n - 1]))
+		n--;
+	for (i = 0; i < n; i++)
+		out[o++] = (f[i] >= 'A' && f[i] <= 'Z') ?
+		    (char)(f[i] - 'A' + 'a') : f[i];
+	out[o++] = ':';
+	vs = colon < len ? colon + 1 : len;
+	ve = len;
+	if (ve >= vs + 2 && f[ve - 2] == '\r' && f[ve - 1] == '\n')
+		ve -= 2;
+	/* Unfold. */
+	for (i = vs; i < ve; i++) {
+		if (f[i] == '\r' && i + 1 < ve && f[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		tmp[t++] = f[i];
+	}
+	/* Strip both ends, then WSP runs to one SP. */
+	vs = 0;
+	while (vs < t && wsp(tmp[vs]))
+		vs++;
+	while (t > vs && wsp(tmp[t - 1]))
+		t--;
+	for (i = vs; i < t; i++) {
+		if (wsp(tmp[i])) {
+			if (!wsp(tmp[i - 1]))
+				out[o++] = ' ';
+			continue;
+		}
+		out[o++] = tmp[i];
+	}
+	out[o++] = '\r';
+	out[o++] = '\n';
+	free(tmp);
+	return o;
+}
+
+static void
+test_ref_header(void)
+{
+	static const char *const in[] = {
+		"A: X\r\n",
+		"B : Y\t\r\n\tZ  \r\n",
+		"SUBJect \t:\t  a \t b\r\n c \r\n",
+		"NoColon \r\n",
+		":v\r\n",
+		"X:\r\r\n",
+	};
+	static const char *const want[] = {
+		"a:X\r\n",
+		"b:Y Z\r\n",
+		"subject:a b c\r\n",
+		"nocolon \r\n:\r\n",
+		":v\r\n",
+		"x:\r\r\n",
+	};
+	char out[64];
+	size_t k, n;
+
+	/* RFC 6376 3.4.6 example; the rest by the rules. */
+	for (k = 0; k < sizeof(in) / sizeof(in[0]); k++) {
+		n = ref_header(in[k], strlen(in[k]), out);
+		ok(n == strlen(want[k]) && memcmp(out, want[k], n) == 0,
+		   "reference relaxed header %zu", k);
+	}
+}
+
+/* Bytes of a random field: heavy in SP, HTAB, CR, LF and ':'. */
+static char
+field_byte(void)
+{
+	static const char alpha[] = "   \t\t\r\n::AZaz\x80\xff\x01-";
+	uint32_t r = rnd() % 100;
+
+	if (r < 40)
+		return (char)((r % 2 ? 'a' : 'A') + rnd() % 26);
+	if (r < 45)
+		return (char)(0x80 + rnd() % 128);
+	return alpha[rnd() % (sizeof(alpha) - 1)];
+}
+
+/* Text that is mostly canonical already (words and single SPs), so that
+ * the vector path runs, with a few structures that are not. */
+static size_t
+random_field(char *f, size_t cap)
+{
+	uint32_t mode = rnd() % 10, r;
+	size_t n = 0, want, i, base;
+
+	if (mode == 0) {
+		/* Any bytes. */
+		want = rnd() % 201;
+		for (i = 0; i < want; i++)
+			f[n++] = field_byte();
+		return n;
+	}
+	/* Name: maybe empty (colon first), maybe WSP before the colon. */
+	want = rnd() % 4 == 0 ? 0 : 1 + rnd() % 20;
+	for (i = 0; i < want; i++)
+		f[n++] = (char)((rnd() % 2 ? 'a' : 'A') + rnd() % 26);
+	if (rnd() % 4 == 0)
+		for (want = 1 + rnd() % 3; want > 0; want--)
+			f[n++] = rnd() % 2 ? ' ' : '\t';
+	if (mode != 1)
+		f[n++] = ':';
+	want = rnd() % 180;
+	while (n < want + 30 && n + 8 < cap - 8) {
+		r = rnd() % 100;
+		if (r < 70)
+			f[n++] = (char)((r % 2 ? 'a' : 'A') + rnd() % 26);
+		else if (r < 85)
+			f[n++] = ' ';
+		else if (r < 88)
+			f[n++] = (char)(0x80 + rnd() % 128);
+		else if (r < 91) {
+			f[n++] = '\r';
+			f[n++] = '\n';
+			f[n++] = rnd() % 2 ? ' ' : '\t';
+		} else if (r < 95) {
+			for (i = 1 + rnd() % 4; i > 0; i--)
+				f[n++] = rnd() % 2 ? ' ' : '\t';
+		} else {
+			f[n++] = field_byte();
+		}
+	}
+	/* Irregular bytes where the 16-byte blocks meet: offsets 14..18
+	 * and 30..34 from the start or from just after the colon. */
+	base = rnd() % 2 ? 0 : (size_t)(memchr(f, ':', n) != NULL ?
+	    (const char *)memchr(f, ':', n) - f + 1 : 0);
+	for (i = 0; i < 2; i++) {
+		size_t at = base + (i ? 30 : 14) + rnd() % 5;
+
+		if (rnd() % 3 != 0 && at < n)
+			f[at] = field_byte();
+	}
+	if (mode == 2)
+		for (want = 1 + rnd() % 3; want > 0; want--)
+			f[n++] = rnd() % 2 ? ' ' : '\t';
+	if (mode != 3) {
+		f[n++] = '\r';
+		f[n++] = '\n';
+	}
+	return n;
+}
+
+/* One field through sk__dkim_canon_header, into a buffer holding `pre`
+ * bytes already; `room`: exactly the room of the direct path (a heap
+ * block of that size, for the sanitizers), else none (general path). */
+static bool
+header_once(const char *f, size_t len, const char *want, size_t wn,
+	    bool room, size_t pre)
+{
+	struct sk_buf b;
+	bool good;
+
+	sk__buf_init(&b, 1 << 20);
+	if (room) {
+		b.p = sk__malloc(pre + len + 4);
+		if (b.p == NULL)
+			return false;
+		b.alloc = pre + len + 4;
+		memset(b.p, '#', pre);
+		b.len = pre;
+	} else if (pre > 0) {
+		if (sk__buf_add(&b, "########", pre) != SK_OK)
+			return false;
+		/* Claim it full: the general path must run. */
+		b.alloc = b.len + 1;
+	}
+	good = sk__dkim_canon_header(SK_DKIM_RELAXED, f, len, &b) == SK_OK &&
+	       b.len == pre + wn && memcmp(b.p + pre, want, wn) == 0 &&
+	       b.p[b.len] == '\0';
+	sk__buf_free(&b);
+	return good;
+}
+
+static void
+test_header_random(void)
+{
+	enum { N = 6000, CAP = 512 };
+	char f[CAP], want[CAP + 8];
+	size_t r, bad[2] = { 0, 0 }, len, wn, vec = 0;
+
+	for (r = 0; r < N; r++) {
+		len = random_field(f, CAP);
+		wn = ref_header(f, len, want);
+		if (len >= 40)
+			vec++;
+		for (int path = 0; path < 2; path++) {
+			if (header_once(f, len, want, wn, path == 0, r % 3))
+				continue;
+			if (bad[path]++ == 0)
+				printf("# first failure (%s path), field "
+				       "%zu bytes #%zu\n", path == 0 ?
+				       "direct" : "general", len, r);
+		}
+	}
+	ok(vec > N / 4, "%zu of %d random fields are 40 bytes or more", vec,
+	   N);
+	is_int(bad[0], 0, "relaxed header, direct path (exact room): %d "
+	       "random fields equal the reference", N);
+	is_int(bad[1], 0, "relaxed header, general path (no room): %d "
+	       "random fields equal the reference", N);
+}
+
+/* Fixed fields with every kind of irregular byte at each offset 0..47
+ * of a long canonical value: every vector boundary and the tail. */
+static void
+test_header_sweep(void)
+{
+	static const char *const spots[] = {
+		"  ", "\t", " \t", "\r\n ", "\r\n\t", "\r", "\n", " \r\n",
+		"\x01", " \xff", ":", " ",
+	};
+	char f[160], want[170];
+	size_t s, at, len, wn, bad = 0, cases = 0;
+
+	for (s = 0; s < sizeof(spots) / sizeof(spots[0]); s++) {
+		for (at = 0; at < 48; at++) {
+			const char *v = "Sign: Ab cdE fg hIjk lm nOp qrs tU vw "
+					"xyZ Ab cd Ef Gh ij KL mn op";
+			size_t vl = strlen(v), sl = strlen(spots[s]);
+
+			memcpy(f, v, at + 6);
+			memcpy(f + at + 6, spots[s], sl);
+			memcpy(f + at + 6 + sl, v + at + 6, vl - at - 6);
+			len = vl + sl;
+			for (int crlf = 0; crlf < 2; crlf++) {
+				size_t fl = len;
+
+				if (crlf) {
+					f[fl++] = '\r';
+					f[fl++] = '\n';
+				}
+				wn = ref_header(f, fl, want);
+				for (int path = 0; path < 2; path++) {
+					cases++;
+					if (!header_once(f, fl, want, wn,
+					    path == 0, at % 2))
+						bad++;
+				}
+			}
+		}
+	}
+	is_int(bad, 0, "relaxed header: %zu fields with an irregular spot "
+	       "at each offset equal the reference", cases);
+}
+
+/* ------------------------------------------------------------ h= */
+
+/* sk__dkim_hash_headers over the header block hdr for h= names (":"-
+ * separated, as written in the tag), compared with want. */
+static void
+hash_case(const char *hdr, const char *h, enum sk_dkim_canon c,
+	  const char *want, const char *what)
+{
+	size_t wn = strlen(want);
+	struct sk__msg m;
+	struct sk__dkim_hname names[1200];
+	struct sk_buf b;
+	size_t n = 0, i = 0, s;
+	sk_status st;
+
+	while (h[i] != '\0' && n < 1200) {
+		for (s = i; h[i] != '\0' && h[i] != ':'; i++)
+			;
+		names[n].p = h + s;
+		names[n++].len = i - s;
+		if (h[i] == ':')
+			i++;
+	}
+	sk__msg_init(&m, 1 << 22, NULL, NULL, NULL);
+	sk__buf_init(&b, 1 << 22);
+	st = sk__msg_update(&m, hdr, strlen(hdr), NULL);
+	if (st == SK_OK)
+		st = sk__msg_update(&m, "\r\nbody\r\n", 8, NULL);
+	if (st == SK_OK)
+		st = sk__msg_finish(&m, NULL);
+	if (st == SK_OK)
+		st = sk__dkim_hash_headers(&m, c, names, n, &b);
+	if (st != SK_OK || b.len != wn || (wn > 0 && memcmp(b.p, want, wn)))
+		printf("# got %zu bytes: %.*s\n", b.len, (int)b.len,
+		       b.p != NULL ? b.p : "");
+	ok(st == SK_OK && b.len == wn && (wn == 0 || !memcmp(b.p, want, wn)),
+	   "hash_headers: %s", what);
+	sk__buf_free(&b);
+	sk__msg_free(&m);
+}
+
+static void
+test_hash_headers(void)
+{
+	const char *hdr =
+	    "Received: one\r\n"
+	    "From: A <a@x>\r\n"
+	    "Received: two\r\n"
+	    "X-AB: 1\r\n"
+	    "X-AC: 2\r\n"
+	    "NoColon\r\n"
+	    "Subject \t: Hi\r\n"
+	    "received: three\r\n";
+	char *big, *want, *hs;
+	size_t i, o, bn, wn, hn;
+
+	hash_case(hdr, "received:received:received:received",
+		  SK_DKIM_RELAXED,
+		  "received:three\r\nreceived:two\r\nreceived:one\r\n",
+		  "repeated names taken bottom up, the 4th adds nothing");
+	hash_case(hdr, "From:from:FROM", SK_DKIM_RELAXED,
+		  "from:A <a@x>\r\n",
+		  "a name in h= three times, one instance");
+	hash_case(hdr, "date:x-ad:nocolon:x-a", SK_DKIM_RELAXED, "",
+		  "absent names, a field without ':' and near names match "
+		  "nothing");
+	hash_case(hdr, "x-Ac:X-aB:SUBJECT:from", SK_DKIM_SIMPLE,
+		  "X-AC: 2\r\nX-AB: 1\r\nSubject \t: Hi\r\nFrom: A <a@x>\r\n",
+		  "case differences, same length and first byte, WSP "
+		  "before the colon; simple keeps the bytes");
+	hash_case(hdr, "subject:RECEIVED", SK_DKIM_RELAXED,
+		  "subject:Hi\r\nreceived:three\r\n",
+		  "relaxed lower-cases the field's name");
+	hash_case(hdr, "", SK_DKIM_RELAXED, "", "no names");
+	hash_case("", "from", SK_DKIM_RELAXED, "", "no fields");
+
+	/* More fields than the stack bitmap: 600 "X-N: i" interleaved with
+	 * "Y: i"; h= takes all 600 x-n (bottom up) then one y. */
+	big = malloc(600 * 40);
+	want = malloc(600 * 40);
+	hs = malloc(602 * 4 + 8);
+	if (big == NULL || want == NULL || hs == NULL) {
+		ok(0, "out of memory");
+		free(big);
+		free(want);
+		free(hs);
+		return;
+	}
+	for (i = 0, bn = 0; i < 600; i++)
+		bn += (size_t)snprintf(big + bn, 40, "X-N: %zu\r\nY: %zu\r\n",
+		    i, i);
+	for (i = 600, wn = 0; i > 0; i--)
+		wn += (size_t)snprintf(want + wn, 40, "x-n:%zu\r\n", i - 1);
+	o = (size_t)snprintf(want + wn, 40, "y:599\r\n");
+	wn += o;
+	for (i = 0, hn = 0; i < 601; i++) {
+		memcpy(hs + hn, "x-n:", 4);
+		hn += 4;
+	}
+	memcpy(hs + hn, "y", 2);
+	hash_case(big, hs, SK_DKIM_RELAXED, want,
+		  "1200 fields (beyond the stack bitmap), 601 x-n and y");
+	free(big);
+	free(want);
+	free(hs);
+}
+
 /* ------------------------------------------------------------ message */
 
 struct got {
@@ -369,5 +747,9 @@ main(void)
 	test_body_random(SK_DKIM_SIMPLE, true);
 	test_body_random(SK_DKIM_RELAXED, true);
 	test_msg_random();
+	test_ref_header();
+	test_header_random();
+	test_header_sweep();
+	test_hash_headers();
 	return tap_done();
 }
