@@ -23,6 +23,7 @@ struct sk__dkim_tag {
 	size_t value_len;
 	size_t offset;       /* of the tag name in the text */
 	size_t value_offset; /* of the value */
+	bool fws;            /* FWS inside the value (not at its ends) */
 };
 
 /*

@@ -6,9 +6,18 @@
  * RFC 8463 (ed25519-sha256) algorithm names.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define SK_SIG_SSE2 1
+#if defined(__x86_64__) || defined(__i386__)
+#include <tmmintrin.h>
+#define SK_SIG_SSSE3 1
+#endif
+#endif
 #include "sigcanon.h"
 
 static void SK_PRINTF(3, 4)
@@ -57,30 +66,80 @@ static const unsigned char fws_tab[256] = {
 	['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1,
 };
 
-/* A copy of a tag value without FWS, NUL-terminated, in the arena (which
- * has value_len + 1 bytes for it); NULL when the tag is absent. */
-static char *
-tag_copy(struct arena *a, const struct sk__dkim_tag *t)
+/*
+ * The end of the run at i of bytes above SP: within a tag value (only
+ * VALCHAR and FWS there, tags.c) the next FWS byte, or n.  16 bytes at a
+ * time: b= is long.
+ */
+static size_t
+run_end(const char *v, size_t n, size_t i)
 {
-	char *s;
-	size_t o = 0;
+#ifdef SK_SIG_SSE2
+	const __m128i sp = _mm_set1_epi8(' ');
 
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(v + i));
+		/* x <= SP, unsigned */
+		__m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, sp), x);
+		unsigned m = (unsigned)_mm_movemask_epi8(low);
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	while (i < n && (unsigned char)v[i] > ' ')
+		i++;
+	return i;
+}
+
+/* A copy of a tag value without FWS, NUL-terminated, in the arena (which
+ * has value_len + 1 bytes for it); NULL when the tag is absent.  *outlen
+ * (when not NULL) gets its length.  Copied a run at a time. */
+static char *
+tag_copy_n(struct arena *a, const struct sk__dkim_tag *t, size_t *outlen)
+{
+	const char *v;
+	char *s;
+	size_t o = 0, i = 0, n;
+
+	if (outlen != NULL)
+		*outlen = 0;
 	if (t == NULL)
 		return NULL;
 	s = arena_take(a, t->value_len + 1);
 	if (s == NULL)
 		return NULL;
-	for (size_t i = 0; i < t->value_len; i++) {
-		unsigned char c = (unsigned char)t->value[i];
+	v = t->value;
+	n = t->value_len;
+	if (!t->fws) {
+		memcpy(s, v, n);
+		s[n] = '\0';
+		if (outlen != NULL)
+			*outlen = n;
+		return s;
+	}
+	while (i < n) {
+		size_t j = run_end(v, n, i);
 
-		s[o] = (char)c;
-		o += !fws_tab[c];
+		memcpy(s + o, v + i, j - i);
+		o += j - i;
+		for (i = j; i < n && (unsigned char)v[i] <= ' '; i++)
+			if (!fws_tab[(unsigned char)v[i]])
+				s[o++] = v[i];
 	}
 	s[o] = '\0';
 	/* Give back what FWS did not use. */
 	a->p -= t->value_len - o;
 	a->left += t->value_len - o;
+	if (outlen != NULL)
+		*outlen = o;
 	return s;
+}
+
+static char *
+tag_copy(struct arena *a, const struct sk__dkim_tag *t)
+{
+	return tag_copy_n(a, t, NULL);
 }
 
 /* Base64 values (RFC 4648 section 4) plus one; 0: not in the alphabet. */
@@ -107,6 +166,56 @@ b64v(unsigned char c)
 	return (unsigned)b64_val[c] - 1;
 }
 
+#ifdef SK_SIG_SSSE3
+/*
+ * Base64 16 characters at a time (SSSE3 byte shuffles, after W. Mula's
+ * "Base64 decoding with SIMD instructions"): each byte's high and low
+ * nibbles select bits in two tables whose AND is zero only for the
+ * alphabet; a third table, by high nibble ('/' apart), gives what to add
+ * to get the 6-bit value; multiply-adds pack four values into 3 bytes.
+ * Decodes while i + 20 <= n (the caller's room allows the 16-byte
+ * store) and stops before a block that holds anything else; returns the
+ * characters consumed, *o advanced.
+ */
+__attribute__((target("ssse3"))) static size_t
+b64_ssse3(const unsigned char *in, size_t n, uint8_t *out, size_t *o)
+{
+	const __m128i lut_lo = _mm_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11,
+	    0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1a, 0x1b, 0x1b, 0x1b, 0x1a);
+	const __m128i lut_hi = _mm_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04,
+	    0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10);
+	const __m128i lut_roll = _mm_setr_epi8(0, 16, 19, 4, -65, -65, -71,
+	    -71, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m128i nib = _mm_set1_epi8(0x0f), slash = _mm_set1_epi8('/');
+	const __m128i pack = _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14,
+	    13, 12, -1, -1, -1, -1);
+	size_t i = 0;
+
+	for (; i + 20 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(in + i));
+		__m128i hi = _mm_and_si128(_mm_srli_epi32(x, 4), nib);
+		__m128i lo = _mm_and_si128(x, nib);
+		__m128i bad = _mm_and_si128(_mm_shuffle_epi8(lut_lo, lo),
+					    _mm_shuffle_epi8(lut_hi, hi));
+		__m128i roll, v;
+
+		if (_mm_movemask_epi8(_mm_cmpgt_epi8(bad,
+						     _mm_setzero_si128())) != 0)
+			break;
+		roll = _mm_shuffle_epi8(lut_roll,
+		    _mm_add_epi8(_mm_cmpeq_epi8(x, slash), hi));
+		v = _mm_add_epi8(x, roll);
+		/* aaaaaa bbbbbb -> 12 bits; two of those -> 24 bits a lane */
+		v = _mm_maddubs_epi16(v, _mm_set1_epi32(0x01400140));
+		v = _mm_madd_epi16(v, _mm_set1_epi32(0x00011000));
+		v = _mm_shuffle_epi8(v, pack);
+		_mm_storeu_si128((__m128i *)(out + *o), v);
+		*o += 12;
+	}
+	return i;
+}
+#endif
+
 /*
  * The common case of base64 (no FWS, padded, alphabet only) by table into
  * out (room for len / 4 * 3 + 3 bytes); false for anything else, which
@@ -125,7 +234,35 @@ b64_fast(const char *in, size_t len, uint8_t *out, size_t *outlen)
 	if (len > 0 && p[len - 1] == '=')
 		pad = len > 1 && p[len - 2] == '=' ? 2 : 1;
 	full = pad > 0 ? len - 4 : len;
-	for (i = 0; i < full; i += 4) {
+	i = 0;
+#ifdef SK_SIG_SSSE3
+	if (full >= 36 && __builtin_cpu_supports("ssse3"))
+		i = b64_ssse3(p, full, out, &o);
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Eight characters (six bytes) a step; out has room for the two
+	 * bytes more that the 8-byte store writes (see the caller). */
+	for (; i + 8 <= full; i += 8) {
+		uint64_t v0 = (uint64_t)b64_val[p[i]] - 1;
+		uint64_t v1 = (uint64_t)b64_val[p[i + 1]] - 1;
+		uint64_t v2 = (uint64_t)b64_val[p[i + 2]] - 1;
+		uint64_t v3 = (uint64_t)b64_val[p[i + 3]] - 1;
+		uint64_t v4 = (uint64_t)b64_val[p[i + 4]] - 1;
+		uint64_t v5 = (uint64_t)b64_val[p[i + 5]] - 1;
+		uint64_t v6 = (uint64_t)b64_val[p[i + 6]] - 1;
+		uint64_t v7 = (uint64_t)b64_val[p[i + 7]] - 1;
+		uint64_t acc;
+
+		if ((v0 | v1 | v2 | v3 | v4 | v5 | v6 | v7) > 63)
+			return false;
+		acc = v0 << 58 | v1 << 52 | v2 << 46 | v3 << 40 | v4 << 34 |
+		      v5 << 28 | v6 << 22 | v7 << 16;
+		acc = __builtin_bswap64(acc);
+		memcpy(out + o, &acc, sizeof(acc));
+		o += 6;
+	}
+#endif
+	for (; i < full; i += 4) {
 		unsigned a = b64v(p[i]), b = b64v(p[i + 1]);
 		unsigned c = b64v(p[i + 2]), d = b64v(p[i + 3]);
 		uint32_t acc;
@@ -159,9 +296,10 @@ b64_fast(const char *in, size_t len, uint8_t *out, size_t *outlen)
 /* Decode FWS-free base64 into the arena (len / 4 * 3 + 3 bytes there);
  * *outlen 0 when it is not base64. */
 static sk_status
-b64_decode(struct arena *a, const char *in, uint8_t **out, size_t *outlen)
+b64_decode(struct arena *a, const char *in, size_t len, uint8_t **out,
+	   size_t *outlen)
 {
-	size_t len = strlen(in), room = len / 4 * 3 + 3;
+	size_t room = len / 4 * 3 + 3;
 	uint8_t *dst = arena_take(a, room), *tmp;
 	struct sk_err e;
 	sk_status st;
@@ -267,44 +405,86 @@ sk__dkim_identity_in_domain(const char *i, const char *d)
 	       sk__eq_nocase(at + il - dl, dl, d, dl);
 }
 
-/* Split h= (FWS already removed) into names, the array of n (one more
- * than the ':' of h=) that sig->names has room for; 3.5: From must be
- * there. */
-static void
-split_h(struct sk__dkim_sig *sig, size_t n)
+/* Bit k set: p[k] == c, for the 16 bytes at p (all readable). */
+static unsigned
+byte_mask16(const char *p, char c)
 {
-	const char *p = sig->h;
-	size_t k = 0, i;
+#ifdef SK_SIG_SSE2
+	__m128i x = _mm_loadu_si128((const __m128i *)p);
+
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+							  _mm_set1_epi8(c)));
+#else
+	unsigned m = 0;
+
+	for (unsigned k = 0; k < 16; k++)
+		m |= (unsigned)(p[k] == c) << k;
+	return m;
+#endif
+}
+
+/* How many bytes c in p[0..n). */
+static size_t
+count_byte(const char *p, size_t n, char c)
+{
+	size_t i = 0, k = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		/* few bits set: no popcount (a libgcc call without -mpopcnt) */
+		for (unsigned m = byte_mask16(p + i, c); m != 0; m &= m - 1)
+			k++;
+	}
+	for (; i < n; i++)
+		k += p[i] == c;
+	return k;
+}
+
+/* One name of h=: p[0..len). */
+static void
+add_name(struct sk__dkim_sig *sig, const char *p, size_t len, bool *from)
+{
+	if (len == 0) {
+		set_reason(sig, "signature-syntax", "empty header name in h=");
+		return;
+	}
+	sig->names[sig->nnames].p = p;
+	sig->names[sig->nnames].len = len;
+	sig->nnames++;
+	if (len == 4 && sk__eq_nocase_z(p, len, "from"))
+		*from = true;
+}
+
+/* Split h= (FWS already removed, hl bytes) into names, the array of n
+ * (one more than the ':' of h=) that sig->names has room for; 3.5: From
+ * must be there.  The bytes of a tag value are VALCHAR (tags.c), so each
+ * name is RFC 5322 ftext already; only empty names are wrong. */
+static void
+split_h(struct sk__dkim_sig *sig, size_t hl, size_t n)
+{
+	const char *h = sig->h;
+	size_t i = 0, start = 0;
 	bool from = false;
 
-	while (k < n) {
-		size_t len = strcspn(p, ":");
+	sig->nnames = 0;
+	for (; i + 16 <= hl; i += 16) {
+		unsigned m = byte_mask16(h + i, ':');
 
-		if (len == 0) {
-			set_reason(sig, "signature-syntax",
-				   "empty header name in h=");
-			break;
-		}
-		for (i = 0; i < len; i++) {
-			unsigned char c = (unsigned char)p[i];
+		while (m != 0 && sig->nnames < n) {
+			size_t at = i + (size_t)__builtin_ctz(m);
 
-			/* RFC 5322 ftext */
-			if (c < 33 || c > 126) {
-				set_reason(sig, "signature-syntax",
-					   "bad header name in h=");
-				break;
-			}
+			add_name(sig, h + start, at - start, &from);
+			start = at + 1;
+			m &= m - 1;
 		}
-		sig->names[k].p = p;
-		sig->names[k].len = len;
-		if (sk__eq_nocase_z(p, len, "from"))
-			from = true;
-		k++;
-		p += len;
-		if (*p == ':')
-			p++;
 	}
-	sig->nnames = k;
+	for (; i < hl && sig->nnames < n; i++) {
+		if (h[i] == ':') {
+			add_name(sig, h + start, i - start, &from);
+			start = i + 1;
+		}
+	}
+	if (sig->nnames < n)
+		add_name(sig, h + start, hl - start, &from);
 	if (!from)
 		set_reason(sig, "from-not-signed",
 			   "h= does not include From (RFC 6376 section 5.4)");
@@ -348,19 +528,25 @@ enum {
 static int
 tag_slot(const char *name, size_t len)
 {
-	static const char *const names[T_NSLOTS] = {
-		"v", "a", "b", "bh", "c", "d", "h", "i", "l", "q", "s", "t",
-		"x", "z"
-	};
-
-	if (len > 2)
-		return -1;
-	for (int k = 0; k < T_NSLOTS; k++)
-		if (names[k][0] == name[0] &&
-		    (len == 1 ? names[k][1] == '\0' :
-		     names[k][1] == name[1] && names[k][2] == '\0'))
-			return k;
-	return -1;
+	if (len == 1) {
+		switch (name[0]) {
+		case 'v': return T_V;
+		case 'a': return T_A;
+		case 'b': return T_B;
+		case 'c': return T_C;
+		case 'd': return T_D;
+		case 'h': return T_H;
+		case 'i': return T_I;
+		case 'l': return T_L;
+		case 'q': return T_Q;
+		case 's': return T_S;
+		case 't': return T_T;
+		case 'x': return T_X;
+		case 'z': return T_Z;
+		default: return -1;
+		}
+	}
+	return len == 2 && name[0] == 'b' && name[1] == 'h' ? T_BH : -1;
 }
 
 /* Required tags (3.5), in the order they are reported. */
@@ -426,7 +612,8 @@ check(struct sk__dkim_sig *sig, const struct sk__dkim_tag *const *tv,
 		set_reason(sig, "signature-syntax", "bad selector s=%s",
 			   sig->s);
 	if (sig->b64 != NULL) {
-		st = b64_decode(ar, sig->b64, &sig->b, &sig->blen);
+		st = b64_decode(ar, sig->b64, sig->b64_len, &sig->b,
+				&sig->blen);
 		if (st != SK_OK)
 			return st;
 		if (sig->blen == 0)
@@ -435,11 +622,12 @@ check(struct sk__dkim_sig *sig, const struct sk__dkim_tag *const *tv,
 	}
 	if (tv[T_BH] != NULL) {
 		/* Decoded without FWS, as the strict decoder skips it. */
-		const char *bh = tag_copy(ar, tv[T_BH]);
+		size_t bhl;
+		const char *bh = tag_copy_n(ar, tv[T_BH], &bhl);
 
 		if (bh == NULL)
 			return SK_EINTERNAL;
-		st = b64_decode(ar, bh, &sig->bh, &sig->bhlen);
+		st = b64_decode(ar, bh, bhl, &sig->bh, &sig->bhlen);
 		if (st != SK_OK)
 			return st;
 		if (sig->bhlen == 0)
@@ -447,7 +635,7 @@ check(struct sk__dkim_sig *sig, const struct sk__dkim_tag *const *tv,
 				   "bh= is empty or not base64");
 	}
 	if (sig->h != NULL)
-		split_h(sig, nh);
+		split_h(sig, sig->h_len, nh);
 	if (sig->i != NULL && sig->d != NULL &&
 	    !sk__dkim_identity_in_domain(sig->i, sig->d))
 		set_reason(sig, "identity-outside-domain",
@@ -477,6 +665,15 @@ num_tag(struct sk__dkim_sig *sig, struct arena *a,
  */
 sk_status
 sk__dkim_sig_parse(const char *field, size_t len, struct sk__dkim_sig **out)
+{
+	struct sk__dkim_sig *none = NULL;
+
+	return sk__dkim_sig_parse_reuse(field, len, &none, out);
+}
+
+sk_status
+sk__dkim_sig_parse_reuse(const char *field, size_t len,
+			 struct sk__dkim_sig **spare, struct sk__dkim_sig **out)
 {
 	struct sk__dkim_tag tags[SK__DKIM_MAX_TAGS];
 	const struct sk__dkim_tag *tv[T_NSLOTS];
@@ -513,23 +710,34 @@ sk__dkim_sig_parse(const char *field, size_t len, struct sk__dkim_sig **out)
 			tv[slot] = &tags[k];
 		need += tags[k].value_len + 1;
 	}
-	if (tv[T_H] != NULL) {
-		nh = 1;
-		for (k = 0; k < tv[T_H]->value_len; k++)
-			nh += tv[T_H]->value[k] == ':';
-	}
+	if (tv[T_H] != NULL)
+		nh = 1 + count_byte(tv[T_H]->value, tv[T_H]->value_len, ':');
 	if (n > 0) {
 		if (tv[T_B] != NULL)
 			need += tv[T_B]->value_len / 4 * 3 + 3 + len + 1;
 		if (tv[T_BH] != NULL)
 			need += tv[T_BH]->value_len / 4 * 3 + 3;
 		need += 16 + nh * sizeof(struct sk__dkim_hname);
+		/* "@" d= when there is no i= */
+		need += (tv[T_D] != NULL ? tv[T_D]->value_len : 0) + 2;
 	}
 	/* Only the struct is cleared: the arena is written before read. */
-	sig = sk__malloc(sizeof(*sig) + need);
-	if (sig == NULL)
-		return SK_ENOMEM;
-	memset(sig, 0, sizeof(*sig));
+	if (*spare != NULL && (*spare)->room >= need) {
+		sig = *spare;
+		need = sig->room;
+	} else {
+		sk__free(*spare);
+		sig = sk__malloc(sizeof(*sig) + need);
+		if (sig == NULL) {
+			*spare = NULL;
+			return SK_ENOMEM;
+		}
+	}
+	*spare = NULL;
+	memset(sig, 0, offsetof(struct sk__dkim_sig, detail));
+	sig->detail[0] = '\0';
+	memset(&sig->v, 0, sizeof(*sig) - offsetof(struct sk__dkim_sig, v));
+	sig->room = need;
 	sig->t = sig->x = sig->l = -1;
 	if (n == 0) {
 		if (reason != NULL)
@@ -551,8 +759,8 @@ sk__dkim_sig_parse(const char *field, size_t len, struct sk__dkim_sig **out)
 	sig->i = tag_copy(&ar, tv[T_I]);
 	sig->q = tag_copy(&ar, tv[T_Q]);
 	sig->z = tag_copy(&ar, tv[T_Z]);
-	sig->h = tag_copy(&ar, tv[T_H]);
-	sig->b64 = tag_copy(&ar, tv[T_B]);
+	sig->h = tag_copy_n(&ar, tv[T_H], &sig->h_len);
+	sig->b64 = tag_copy_n(&ar, tv[T_B], &sig->b64_len);
 	sig->canon_str = tag_copy(&ar, tv[T_C]);
 	num_tag(sig, &ar, tv[T_T], "t", &sig->t);
 	num_tag(sig, &ar, tv[T_X], "x", &sig->x);
@@ -577,6 +785,19 @@ sk__dkim_sig_parse(const char *field, size_t len, struct sk__dkim_sig **out)
 	}
 	if (tv[T_B] != NULL)
 		strip_b(sig, &ar, field, len, colon + 1, tv[T_B]);
+	sig->auid = sig->i;
+	if (sig->auid == NULL) {
+		size_t dl = sig->d != NULL ? strlen(sig->d) : 0;
+		char *id = arena_take(&ar, dl + 2);
+
+		if (id != NULL) {
+			id[0] = '@';
+			if (dl > 0)
+				memcpy(id + 1, sig->d, dl);
+			id[dl + 1] = '\0';
+			sig->auid = id;
+		}
+	}
 	*out = sig;
 	return SK_OK;
 }

@@ -79,7 +79,10 @@ struct sk__dkim_sig {
 
 	char *v, *a, *d, *s, *i, *q, *z;
 	char *h;              /* FWS removed */
+	size_t h_len;
 	char *b64;            /* b= with FWS removed */
+	size_t b64_len;
+	const char *auid;     /* i=, else "@" d= (3.5 i= default) */
 	char *canon_str;      /* "relaxed/simple" */
 	enum sk_dkim_alg alg;
 	bool alg_known;
@@ -93,6 +96,7 @@ struct sk__dkim_sig {
 	 * the whole field without its final CRLF. */
 	char *unsigned_field;
 	size_t unsigned_len;
+	size_t room;          /* bytes after the struct (its one block) */
 };
 
 /*
@@ -104,6 +108,12 @@ struct sk__dkim_sig {
  */
 sk_status sk__dkim_sig_parse(const char *field, size_t len,
 			     struct sk__dkim_sig **out);
+/* The same, reusing *spare (a signature of an earlier message, or NULL)
+ * for the result's block when it is large enough; *spare is then NULL
+ * (taken or freed). */
+sk_status sk__dkim_sig_parse_reuse(const char *field, size_t len,
+				   struct sk__dkim_sig **spare,
+				   struct sk__dkim_sig **out);
 void sk__dkim_sig_free(struct sk__dkim_sig *sig);
 
 /* A d= or s= value: dot-separated labels of letters, digits, '-' and

@@ -27,6 +27,7 @@
 struct keyq {
 	struct sk__dns_hook hook;   /* first: the hook is the object */
 	struct sk_dkim_verify *v;   /* NULL once the verifier is gone */
+	struct keyq *next_free;     /* in v->qfree */
 	struct sk_resolver *r;
 	size_t idx;                 /* signature, or SIZE_MAX: completion */
 };
@@ -35,7 +36,6 @@ struct vsig {
 	struct sk_dkim_sig_result res;
 	struct sk__dkim_sig *sig;
 	char detail[SK_ERR_MSG_MAX];
-	char *identity;
 	char b_prefix[9];
 	bool decided;               /* result known without the key */
 	int body;                   /* index in bodies, -1 none */
@@ -62,6 +62,11 @@ struct sk_dkim_verify {
 	size_t outstanding;
 	bool finishing, computed, body_done;
 	struct keyq *deferq;
+	/* Kept from earlier messages (sk_dkim_verify_reset): parsed
+	 * signatures' blocks and question objects, reused. */
+	struct sk__dkim_sig *spare[4];
+	size_t nspare;
+	struct keyq *qfree;
 	sk_dkim_verify_cb cb;
 	void *arg;
 };
@@ -78,6 +83,22 @@ decide(struct vsig *s, enum sk_dkim_result r, const char *reason,
 	va_start(ap, fmt);
 	vsnprintf(s->detail, sizeof(s->detail), fmt, ap);
 	va_end(ap);
+}
+
+/* decide() with a detail that needs no formatting. */
+static void
+decide_s(struct vsig *s, enum sk_dkim_result r, const char *reason,
+	 const char *detail)
+{
+	size_t n = strlen(detail);
+
+	if (n >= sizeof(s->detail))
+		n = sizeof(s->detail) - 1;
+	s->decided = true;
+	s->res.result = r;
+	s->res.reason = reason;
+	memcpy(s->detail, detail, n);
+	s->detail[n] = '\0';
 }
 
 /* ------------------------------------------------------------ questions */
@@ -109,10 +130,16 @@ keyq_hook(struct sk__dns_hook *h)
 static struct keyq *
 keyq_new(struct sk_dkim_verify *v, size_t idx)
 {
-	struct keyq *q = sk__calloc(1, sizeof(*q));
+	struct keyq *q = v->qfree;
 
-	if (q == NULL)
-		return NULL;
+	if (q != NULL) {
+		v->qfree = q->next_free;
+		memset(q, 0, sizeof(*q));
+	} else {
+		q = sk__calloc(1, sizeof(*q));
+		if (q == NULL)
+			return NULL;
+	}
 	q->v = v;
 	q->r = v->r;
 	q->idx = idx;
@@ -142,9 +169,13 @@ on_key(void *arg, const struct sk_dns_answer *ans)
 	size_t idx = q->idx;
 
 	sk__dns_hook_del(q->r, &q->hook);
-	sk__free(q);
-	if (v == NULL)
+	if (v == NULL) {
+		sk__free(q);
 		return;
+	}
+	/* Kept for the verifier's next question. */
+	q->next_free = v->qfree;
+	v->qfree = q;
 	if (idx == SIZE_MAX) {
 		v->deferq = NULL;
 	} else {
@@ -159,7 +190,7 @@ on_key(void *arg, const struct sk_dns_answer *ans)
 
 /* ------------------------------------------------------------ header */
 
-static sk_status
+static void
 set_strings(struct vsig *s)
 {
 	const struct sk__dkim_sig *g = s->sig;
@@ -173,21 +204,15 @@ set_strings(struct vsig *s)
 	s->res.timestamp = g->t;
 	s->res.expire = g->x;
 	s->res.length = g->l;
-	if (g->i != NULL) {
-		s->res.identity = g->i;
-	} else {
-		n = strlen(s->res.domain);
-		s->identity = sk__malloc(n + 2);
-		if (s->identity == NULL)
-			return SK_ENOMEM;
-		s->identity[0] = '@';
-		memcpy(s->identity + 1, s->res.domain, n + 1);
-		s->res.identity = s->identity;
-	}
+	/* i=, or its default "@" d= (3.5), made by the parser */
+	s->res.identity = g->auid != NULL ? g->auid : "@";
 	/* RFC 6008: header.b is the first 8 characters of b=. */
-	if (g->b64 != NULL)
-		snprintf(s->b_prefix, sizeof(s->b_prefix), "%.8s", g->b64);
-	return SK_OK;
+	n = g->b64 != NULL ? g->b64_len : 0;
+	if (n > sizeof(s->b_prefix) - 1)
+		n = sizeof(s->b_prefix) - 1;
+	if (n > 0)
+		memcpy(s->b_prefix, g->b64, n);
+	s->b_prefix[n] = '\0';
 }
 
 /*
@@ -296,10 +321,11 @@ precheck(struct sk_dkim_verify *v, struct vsig *s)
 static sk_status
 add_sig(struct sk_dkim_verify *v, size_t field)
 {
+	static const char dk[] = "._domainkey.";
 	struct vsig *s;
-	char name[2 * 256 + 16];
+	char name[SK_DNS_MAX_NAME + 1];
+	size_t sl, dl;
 	sk_status st;
-	int n;
 
 	if (v->nsigs == v->asigs) {
 		size_t na = v->asigs ? v->asigs * 2 : 4;
@@ -313,16 +339,22 @@ add_sig(struct sk_dkim_verify *v, size_t field)
 	s = &v->sigs[v->nsigs];
 	memset(s, 0, sizeof(*s));
 	s->body = -1;
-	st = sk__dkim_sig_parse(sk__msg_field_raw(&v->msg, field),
-				v->msg.fields[field].len, &s->sig);
+	{
+		struct sk__dkim_sig *spare = NULL;
+
+		if (v->nspare > 0)
+			spare = v->spare[--v->nspare];
+		st = sk__dkim_sig_parse_reuse(sk__msg_field_raw(&v->msg,
+							       field),
+					      v->msg.fields[field].len, &spare,
+					      &s->sig);
+	}
 	if (st != SK_OK)
 		return st;
 	v->nsigs++;
 	s->res.result = SK_DKIM_NEUTRAL;
 	s->res.reason = "not-checked";
-	st = set_strings(s);
-	if (st != SK_OK)
-		return st;
+	set_strings(s);
 	if (v->nsigs > SK_DKIM_MAX_SIGNATURES) {
 		decide(s, SK_DKIM_NEUTRAL, "not-checked",
 		       "more than %d signatures; this one was not checked",
@@ -335,13 +367,20 @@ add_sig(struct sk_dkim_verify *v, size_t field)
 	s->body = body_for(v, s->sig, &st);
 	if (st != SK_OK)
 		return st;
-	n = snprintf(name, sizeof(name), "%s._domainkey.%s", s->sig->s,
-		     s->sig->d);
-	if (n < 0 || (size_t)n >= sizeof(name) || !sk__dns_name_valid(name)) {
-		decide(s, SK_DKIM_PERMERROR, "signature-syntax",
-		       "s= and d= do not make a valid DNS name");
+	/* s= and d= passed sk__dkim_name_ok() (no reason was set): labels
+	 * of 1..63 bytes; the key name (3.6.2.1) has to fit and s= must not
+	 * end with a dot (an empty label before "_domainkey"). */
+	sl = strlen(s->sig->s);
+	dl = strlen(s->sig->d);
+	if (sl + sizeof(dk) - 1 + dl > SK_DNS_MAX_NAME - 2 ||
+	    s->sig->s[sl - 1] == '.') {
+		decide_s(s, SK_DKIM_PERMERROR, "signature-syntax",
+			 "s= and d= do not make a valid DNS name");
 		return SK_OK;
 	}
+	memcpy(name, s->sig->s, sl);
+	memcpy(name + sl, dk, sizeof(dk) - 1);
+	memcpy(name + sl + sizeof(dk) - 1, s->sig->d, dl + 1);
 	s->q = keyq_new(v, v->nsigs - 1);
 	if (s->q == NULL)
 		return SK_ENOMEM;
@@ -715,7 +754,7 @@ eval_sig(struct sk_dkim_verify *v, struct vsig *s)
 		decide(s, SK_DKIM_FAIL, "signature-mismatch",
 		       "the signature b= does not verify");
 	else
-		decide(s, SK_DKIM_PASS, "ok", "signature verified");
+		decide_s(s, SK_DKIM_PASS, "ok", "signature verified");
 	return SK_OK;
 }
 
@@ -888,8 +927,11 @@ clear_message(struct sk_dkim_verify *v)
 		if (s->q != NULL)
 			s->q->v = NULL; /* freed by its callback or hook */
 		sk_dns_answer_unref(s->ans);
-		sk__dkim_sig_free(s->sig);
-		sk__free(s->identity);
+		if (s->sig != NULL && v->nspare <
+		    sizeof(v->spare) / sizeof(v->spare[0]))
+			v->spare[v->nspare++] = s->sig;
+		else
+			sk__dkim_sig_free(s->sig);
 	}
 	v->nsigs = 0;
 	v->nbodies = 0;
@@ -918,6 +960,14 @@ sk_dkim_verify_free(struct sk_dkim_verify *v)
 	if (v == NULL)
 		return;
 	clear_message(v);
+	while (v->nspare > 0)
+		sk__dkim_sig_free(v->spare[--v->nspare]);
+	while (v->qfree != NULL) {
+		struct keyq *q = v->qfree;
+
+		v->qfree = q->next_free;
+		sk__free(q);
+	}
 	for (i = 0; i < v->cbodies; i++)
 		sk__dkim_body_free(&v->bodies[i]);
 	sk__free(v->bodies);

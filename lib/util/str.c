@@ -11,7 +11,7 @@ sk__eq_nocase(const char *a, size_t alen, const char *b, size_t blen)
 	if (alen != blen)
 		return false;
 	for (size_t i = 0; i < alen; i++)
-		if (sk__lower(a[i]) != sk__lower(b[i]))
+		if (a[i] != b[i] && sk__lower(a[i]) != sk__lower(b[i]))
 			return false;
 	return true;
 }
