@@ -189,7 +189,7 @@ b64_ssse3(const unsigned char *in, size_t n, uint8_t *out, size_t *o)
 	const __m128i nib = _mm_set1_epi8(0x0f), slash = _mm_set1_epi8('/');
 	const __m128i pack = _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14,
 	    13, 12, -1, -1, -1, -1);
-	size_t i = 0;
+	size_t i = 0, w = *o; /* a local: stores through out alias *o */
 
 	for (; i + 20 <= n; i += 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(in + i));
@@ -209,9 +209,10 @@ b64_ssse3(const unsigned char *in, size_t n, uint8_t *out, size_t *o)
 		v = _mm_maddubs_epi16(v, _mm_set1_epi32(0x01400140));
 		v = _mm_madd_epi16(v, _mm_set1_epi32(0x00011000));
 		v = _mm_shuffle_epi8(v, pack);
-		_mm_storeu_si128((__m128i *)(out + *o), v);
-		*o += 12;
+		_mm_storeu_si128((__m128i *)(out + w), v);
+		w += 12;
 	}
+	*o = w;
 	return i;
 }
 #endif
