@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 #include <senderkit/dkim.h>
 #include "dkim/sigcanon.h"
+#include "rng.h"
 #include "tap.h"
 
 #ifndef SK_DKIM_DATA
@@ -801,16 +802,12 @@ test_canon(void)
 }
 
 
-/* A small deterministic generator (xorshift64*). */
 static uint64_t sig_rng = 0x9e3779b97f4a7c15u;
 
 static unsigned
 sig_rand(unsigned n)
 {
-	sig_rng ^= sig_rng >> 12;
-	sig_rng ^= sig_rng << 25;
-	sig_rng ^= sig_rng >> 27;
-	return (unsigned)((sig_rng * 2685821657736338717u) >> 33) % n;
+	return (unsigned)(test_rng_next(&sig_rng) >> 33) % n;
 }
 
 /* enc with FWS put in at random places (as folding signers do). */

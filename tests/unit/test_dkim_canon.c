@@ -13,6 +13,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include "dkim/sigcanon.h"
+#include "rng.h"
 #include "tap.h"
 
 #define ROUNDS 1500
@@ -22,11 +23,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 static uint32_t
 rnd(void)
 {
-	/* xorshift64*: reproducible, no libc state. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dULL) >> 32);
+	return (uint32_t)(test_rng_next(&rng_state) >> 32);
 }
 
 /* Bytes that matter to canonicalization, weighted towards line ends and
