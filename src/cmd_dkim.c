@@ -11,6 +11,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1038,7 +1039,9 @@ path_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The files of a directory (regular, not hidden), sorted. */
+/* The files of a directory (regular, not hidden), sorted, as "DIR/NAME"
+ * paths.  The entry type from readdir() spares a stat() per file where
+ * the file system gives it. */
 static int
 list_dir(const char *dir, char ***names, size_t *count)
 {
@@ -1046,7 +1049,7 @@ list_dir(const char *dir, char ***names, size_t *count)
 	struct dirent *de;
 	struct stat sb;
 	char **v = NULL, **nv, *p;
-	size_t n = 0, cap = 0, len;
+	size_t n = 0, cap = 0, len, dl = strlen(dir);
 
 	*names = NULL;
 	*count = 0;
@@ -1061,12 +1064,15 @@ list_dir(const char *dir, char ***names, size_t *count)
 			break;
 		if (de->d_name[0] == '.')
 			continue;
-		len = strlen(dir) + strlen(de->d_name) + 2;
+		len = dl + strlen(de->d_name) + 2;
 		p = malloc(len);
 		if (p == NULL)
 			break;
 		snprintf(p, len, "%s/%s", dir, de->d_name);
-		if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		/* DT_LNK and DT_UNKNOWN: stat() says (links followed) */
+		if (de->d_type != DT_REG &&
+		    (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN ?
+		     true : stat(p, &sb) != 0 || !S_ISREG(sb.st_mode))) {
 			free(p);
 			continue;
 		}
@@ -1096,69 +1102,115 @@ list_dir(const char *dir, char ***names, size_t *count)
 	return CLI_EXIT_OK;
 }
 
-struct batch_stats {
+/* One verifier and one read buffer for the whole batch: each message
+ * is read with read(2) and the verifier is reset for the next
+ * (sk_dkim_verify_reset), as an MTA filter would run it. */
+struct batch {
+	struct sk_resolver *r;
+	const struct sk_dkim_verify_opts *o;
+	struct sk_dkim_verify *v;
+	unsigned char *buf;
 	int worst; /* exit code: 0 < 1 < 3; 2 kept aside */
 	bool bad;
 };
 
 static void
-batch_one(struct sk_resolver *r, const struct sk_dkim_verify_opts *o,
-	  const char *path, unsigned char *buf, struct batch_stats *bs)
+batch_error(struct batch *bt, const char *path, const char *why)
 {
-	struct sk_dkim_verify *v = NULL;
+	json_t *j = json_object();
+
+	cli_json_set_str(j, "file", path);
+	cli_json_set_str(j, "error", why);
+	cli_json_print(j, true);
+	bt->bad = true;
+}
+
+/* Verify the message open on fd (closed here) into bt->v. */
+static sk_status
+verify_fd(struct batch *bt, int fd, struct sk_err *err)
+{
+	sk_status st = SK_OK;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, bt->buf, DKIM_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		st = sk_dkim_verify_update(bt->v, bt->buf, (size_t)n, err);
+		if (st != SK_OK)
+			break;
+	}
+	if (st == SK_OK && n < 0) {
+		snprintf(err->msg, sizeof(err->msg), "read error: %s",
+			 strerror(errno));
+		err->code = SK_EIO;
+		st = SK_EIO;
+	}
+	close(fd);
+	if (st == SK_OK)
+		st = sk_dkim_verify_finish(bt->v, err);
+	return st;
+}
+
+/* path: shown in the output; name: opened relative to dirfd (or path
+ * itself when dirfd is AT_FDCWD). */
+static void
+batch_one(struct batch *bt, int dirfd, const char *path, const char *name)
+{
 	struct sk_err err;
-	FILE *in;
 	sk_status st;
 	json_t *j;
-	int rc;
+	int fd, rc;
 
 	sk_err_clear(&err);
-	in = fopen(path, "rb");
-	if (in == NULL) {
-		j = json_object();
-		cli_json_set_str(j, "file", path);
-		cli_json_set_str(j, "error", strerror(errno));
-		cli_json_print(j, true);
-		bs->bad = true;
+	if (bt->v == NULL) {
+		st = sk_dkim_verify_new(bt->r, bt->o, &bt->v, &err);
+		if (st != SK_OK) {
+			batch_error(bt, path, errmsg(&err, st));
+			return;
+		}
+	} else {
+		sk_dkim_verify_reset(bt->v);
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		batch_error(bt, path, strerror(errno));
 		return;
 	}
-	st = verify_stream(r, o, in, buf, &v, &err);
-	fclose(in);
+	st = verify_fd(bt, fd, &err);
 	if (st != SK_OK) {
-		j = json_object();
-		cli_json_set_str(j, "file", path);
-		cli_json_set_str(j, "error", errmsg(&err, st));
-		cli_json_print(j, true);
-		bs->bad = true;
+		batch_error(bt, path, errmsg(&err, st));
 		return;
 	}
 	j = json_object();
 	cli_json_set_str(j, "file", path);
-	json_object_update_new(j, verify_json(v));
+	json_object_update_new(j, verify_json(bt->v));
 	cli_json_print(j, true);
-	rc = result_exit(overall(v));
+	rc = result_exit(overall(bt->v));
 	if (rc == CLI_EXIT_DNS || (rc == CLI_EXIT_FINDINGS &&
-				   bs->worst == CLI_EXIT_OK))
-		bs->worst = rc;
-	sk_dkim_verify_free(v);
+				   bt->worst == CLI_EXIT_OK))
+		bt->worst = rc;
 }
 
 static int
 verify_batch(struct sk_resolver *r, const struct sk_dkim_verify_opts *o,
 	     const char *src)
 {
-	struct batch_stats bs;
+	struct batch bt;
 	struct stat sb;
-	unsigned char *buf;
 	char **names = NULL, *line = NULL;
 	size_t n = 0, i, cap = 0;
 	ssize_t len;
 	FILE *list;
-	int rc;
+	int rc, dirfd;
 
-	memset(&bs, 0, sizeof(bs));
-	buf = malloc(DKIM_CHUNK);
-	if (buf == NULL) {
+	memset(&bt, 0, sizeof(bt));
+	bt.r = r;
+	bt.o = o;
+	bt.buf = malloc(DKIM_CHUNK);
+	if (bt.buf == NULL) {
 		cli_error("out of memory");
 		return CLI_EXIT_FINDINGS;
 	}
@@ -1167,19 +1219,27 @@ verify_batch(struct sk_resolver *r, const struct sk_dkim_verify_opts *o,
 	    S_ISDIR(sb.st_mode)) {
 		rc = list_dir(src, &names, &n);
 		if (rc != CLI_EXIT_OK) {
-			free(buf);
+			free(bt.buf);
 			return rc;
 		}
+		/* Names relative to the directory: no path walk per file. */
+		dirfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		for (i = 0; i < n; i++) {
-			batch_one(r, o, names[i], buf, &bs);
+			if (dirfd >= 0)
+				batch_one(&bt, dirfd, names[i],
+					  names[i] + strlen(src) + 1);
+			else
+				batch_one(&bt, AT_FDCWD, names[i], names[i]);
 			free(names[i]);
 		}
+		if (dirfd >= 0)
+			close(dirfd);
 		free(names);
 	} else {
 		list = strcmp(src, "-") == 0 ? stdin : fopen(src, "r");
 		if (list == NULL) {
 			cli_error("cannot open %s: %s", src, strerror(errno));
-			free(buf);
+			free(bt.buf);
 			return CLI_EXIT_USAGE;
 		}
 		for (;;) {
@@ -1193,21 +1253,22 @@ verify_batch(struct sk_resolver *r, const struct sk_dkim_verify_opts *o,
 				continue;
 			if (len > DKIM_MAX_PATH) {
 				cli_error("%s: path too long", src);
-				bs.bad = true;
+				bt.bad = true;
 				continue;
 			}
-			batch_one(r, o, line, buf, &bs);
+			batch_one(&bt, AT_FDCWD, line, line);
 		}
 		free(line);
 		if (list != stdin)
 			fclose(list);
 	}
-	free(buf);
-	if (bs.worst == CLI_EXIT_DNS)
+	sk_dkim_verify_free(bt.v);
+	free(bt.buf);
+	if (bt.worst == CLI_EXIT_DNS)
 		return CLI_EXIT_DNS;
-	if (bs.bad)
+	if (bt.bad)
 		return CLI_EXIT_USAGE;
-	return bs.worst;
+	return bt.worst;
 }
 
 static int

@@ -420,18 +420,38 @@ def test_verify_stdin_and_batch(sk, env):
     for i in range(5):
         with open(os.path.join(bdir, "m%d.eml" % i), "wb") as f:
             f.write(signed if i != 3 else tamper_body(signed))
+    # A link to a message is one; a directory and a hidden file are not.
+    os.symlink("m0.eml", os.path.join(bdir, "m5.eml"))
+    os.makedirs(os.path.join(bdir, "m6.eml"))
+    with open(os.path.join(bdir, ".hidden"), "wb") as f:
+        f.write(signed)
     r = sk("dkim", "verify", "--batch", bdir, "--server", env["nsd"].server)
     assert r.rc == 1, r
     js = r.json_lines
     assert [os.path.basename(j["file"]) for j in js] == [
-        "m%d.eml" % i for i in range(5)]
-    assert [j["result"] for j in js] == ["pass"] * 3 + ["fail", "pass"]
+        "m%d.eml" % i for i in range(6)]
+    # one verifier, reset between messages: a failure does not leak
+    # into the next message
+    assert [j["result"] for j in js] == ["pass"] * 3 + ["fail"] + \
+        ["pass"] * 2
     lst = os.path.join(env["tmp"], "list.txt")
     with open(lst, "w") as f:
         f.write("".join(os.path.join(bdir, "m%d.eml\n" % i)
                         for i in (0, 1, 2)))
     r = sk("dkim", "verify", "--batch", lst, "--server", env["nsd"].server)
     assert r.rc == 0 and len(r.json_lines) == 3, r
+    # A path that cannot be opened: an error line, the batch goes on.
+    with open(lst, "w") as f:
+        f.write(os.path.join(bdir, "m0.eml\n") +
+                os.path.join(bdir, "missing.eml\n") +
+                os.path.join(bdir, "m3.eml\n") +
+                os.path.join(bdir, "m1.eml\n"))
+    r = sk("dkim", "verify", "--batch", lst, "--server", env["nsd"].server)
+    js = r.json_lines
+    assert r.rc == 2 and len(js) == 4, r
+    assert js[1]["file"].endswith("missing.eml") and "error" in js[1], r
+    assert [j.get("result") for j in js] == ["pass", None, "fail",
+                                               "pass"], r
 
 
 def test_sign_usage_errors(sk, env):
