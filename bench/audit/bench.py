@@ -54,12 +54,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
 sys.dont_write_bytecode = True
 
 import gen  # noqa: E402
 import nsdharness  # noqa: E402
-
-NSD_CONTROL = "/usr/sbin/nsd-control"
+from benchnsd import BenchNSD  # noqa: E402
 TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX",
          16: "TXT", 28: "AAAA", 99: "SPF", 257: "CAA"}
 
@@ -72,64 +72,6 @@ DEFECT_IDS = {"no-dmarc": "dmarc-missing",
 
 
 # -- NSD -----------------------------------------------------------------
-
-class BenchNSD(nsdharness.NSD):
-    """The harness's NSD with remote control on a unix socket in its work
-    directory (to read its counters), and without one nsd-checkzone run
-    per zone (10,000 generated zones: a sample is checked)."""
-
-    CONTROL_OFF = "\tcontrol-enable: no"
-
-    def _conf_text(self):
-        text = super()._conf_text()
-        # Response rate limiting (on by default: 200 similar responses/s
-        # per /24) drops answers to a client this fast: every domain's
-        # audit gets NODATA answers from mktoweb.com (through the landing
-        # CNAME), and a dropped answer costs a 2 s retry.  Off: the
-        # benchmark measures the audit, not RRL.
-        text = text.replace("server:\n", "server:\n\trrl-ratelimit: 0\n"
-                            "\trrl-whitelist-ratelimit: 0\n", 1)
-        if self.CONTROL_OFF not in text or not os.access(NSD_CONTROL,
-                                                         os.X_OK):
-            return text
-        return text.replace(self.CONTROL_OFF, "\tcontrol-enable: yes\n"
-                            "\tcontrol-interface: %s"
-                            % os.path.join(self.workdir, "nsd.ctl"))
-
-    def _prepare(self):
-        if self.workdir is None:
-            self.workdir = tempfile.mkdtemp(prefix="sk-nsd-")
-        zdir = os.path.join(self.workdir, "zones")
-        os.makedirs(zdir, exist_ok=True)
-        for k, (origin, path) in enumerate(self.zones):
-            if k < 3 or k >= len(self.zones) - 3:
-                self._run_check([nsdharness.NSD_CHECKZONE, origin, path])
-            shutil.copyfile(path, os.path.join(zdir, origin + ".zone"))
-        conf = os.path.join(self.workdir, "nsd.conf")
-        with open(conf, "w") as f:
-            f.write(self._conf_text())
-        self._run_check([nsdharness.NSD_CHECKCONF, conf])
-        return conf
-
-    def counters(self):
-        try:
-            p = subprocess.run([NSD_CONTROL, "-c",
-                                os.path.join(self.workdir, "nsd.conf"),
-                                "stats_noreset"], capture_output=True,
-                               text=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        if p.returncode != 0:
-            return None
-        out = {}
-        for ln in p.stdout.splitlines():
-            k, _, v = ln.partition("=")
-            try:
-                out[k] = float(v)
-            except ValueError:
-                pass
-        return out
-
 
 def packets(before, after):
     if before is None or after is None:
@@ -506,8 +448,8 @@ def main():
         zones = sorted(os.path.join(zdir, f) for f in os.listdir(zdir))
         # The first zone is the readiness probe: a domain zone.
         zones.sort(key=lambda z: not os.path.basename(z).startswith("d"))
-        nsd = BenchNSD(zones, server_count=a.nsd_servers,
-                       start_timeout=300)
+        nsd = BenchNSD(zones, rrl_off=True, check_sample=True,
+                       server_count=a.nsd_servers, start_timeout=300)
         t0 = time.monotonic()
         nsd.start()
         nsd_start = time.monotonic() - t0

@@ -49,12 +49,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
 
 sys.dont_write_bytecode = True
 import gen  # noqa: E402
 import nsdharness  # noqa: E402
-
-NSD_CONTROL = "/usr/sbin/nsd-control"
+from benchnsd import BenchNSD  # noqa: E402
 
 
 def timed(argv, timeout, **kw):
@@ -65,42 +65,6 @@ def timed(argv, timeout, **kw):
 
 
 # -- DNS servers ---------------------------------------------------------
-
-class BenchNSD(nsdharness.NSD):
-    """The harness's NSD with remote control on a unix socket in its work
-    directory (no keys needed), to read its query counters."""
-
-    CONTROL_OFF = "\tcontrol-enable: no"
-
-    def _conf_text(self):
-        text = super()._conf_text()
-        if self.CONTROL_OFF not in text or not os.access(NSD_CONTROL,
-                                                         os.X_OK):
-            return text     # counters() then returns None
-        return text.replace(self.CONTROL_OFF, "\tcontrol-enable: yes\n"
-                            "\tcontrol-interface: %s"
-                            % os.path.join(self.workdir, "nsd.ctl"))
-
-    def counters(self):
-        """NSD's cumulative counters as a dict, or None."""
-        try:
-            p = subprocess.run([NSD_CONTROL, "-c",
-                                os.path.join(self.workdir, "nsd.conf"),
-                                "stats_noreset"], capture_output=True,
-                               text=True, timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        if p.returncode != 0:
-            return None
-        out = {}
-        for ln in p.stdout.splitlines():
-            k, _, v = ln.partition("=")
-            try:
-                out[k] = float(v)
-            except ValueError:
-                pass
-        return out
-
 
 class DelayProxy:
     """bench/dnsdelay on 127.0.0.1:port in front of NSD."""
