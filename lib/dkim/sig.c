@@ -14,8 +14,10 @@
 #include <emmintrin.h>
 #define SK_SIG_SSE2 1
 #if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
 #include <tmmintrin.h>
 #define SK_SIG_SSSE3 1
+#define SK_SIG_AVX2 1
 #endif
 #endif
 #include "sigcanon.h"
@@ -42,11 +44,17 @@ sk__dkim_sig_free(struct sk__dkim_sig *sig)
 	sk__free(sig);
 }
 
-/* The bytes after the struct, handed out in order. */
+/* The bytes after the struct, handed out in order.  end: the end of the
+ * field's text, as far as a tag value may be read 16 bytes at a time. */
 struct arena {
 	char *p;
 	size_t left;
+	const char *end;
 };
+
+/* Bytes at the end of the arena that no string takes: the 16-byte moves
+ * of tag_copy_n may write that far past the last one. */
+#define COPY_SLACK 16
 
 static void *
 arena_take(struct arena *a, size_t n)
@@ -92,18 +100,78 @@ run_end(const char *v, size_t n, size_t i)
 	return i;
 }
 
+/* tag_copy_n for a value with FWS inside, into s. */
+static size_t
+copy_fws(const char *v, size_t n, size_t avail, char *s)
+{
+	size_t o = 0, i = 0;
+
+	while (i < n) {
+		size_t k = 0;
+#ifdef SK_SIG_SSE2
+		/* Store 16 bytes at a time, keep those before the first FWS
+		 * byte (the rest is written over). */
+		const __m128i sp = _mm_set1_epi8(' ');
+		unsigned m = 0;
+
+		for (; i + 16 <= n; i += 16, o += 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(v + i));
+
+			_mm_storeu_si128((__m128i *)(s + o), x);
+			m = (unsigned)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(_mm_min_epu8(x, sp), x));
+			if (m != 0)
+				break;
+		}
+		if (m == 0 && i < n && avail - i >= 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(v + i));
+
+			_mm_storeu_si128((__m128i *)(s + o), x);
+			/* fewer than 16 bytes of the value are left here */
+			m = (unsigned)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(_mm_min_epu8(x, sp), x)) &
+			    ((1u << (n - i)) - 1);
+			if (m == 0)
+				k = n - i;
+		}
+		if (m != 0) {
+			k = (size_t)__builtin_ctz(m);
+			o += k;
+			i += k;
+			/* Bytes up to SP in a tag value are FWS (tags.c): skip
+			 * the run of them that the mask shows. */
+			i += (size_t)__builtin_ctz(~(m >> k));
+			continue;
+		}
+		if (k == 0)
+#endif
+		{
+			k = run_end(v, n, i) - i;
+			memcpy(s + o, v + i, k);
+		}
+		o += k;
+		i += k;
+		for (; i < n && (unsigned char)v[i] <= ' '; i++)
+			if (!fws_tab[(unsigned char)v[i]])
+				s[o++] = v[i];
+	}
+	s[o] = '\0';
+	return o;
+}
+
 /* A copy of a tag value without FWS, NUL-terminated, in the arena (which
- * has value_len + 1 bytes for it); NULL when the tag is absent.  *outlen
- * (when not NULL) gets its length.  Copied a run at a time. */
-static char *
+ * has value_len + 1 bytes for it, COPY_SLACK more at its end); NULL when
+ * the tag is absent.  *outlen gets its length.  A value under 16 bytes
+ * without FWS is one 16-byte move; others go 16 bytes at a time up to the
+ * next FWS byte. */
+static inline char *
 tag_copy_n(struct arena *a, const struct sk__dkim_tag *t, size_t *outlen)
 {
 	const char *v;
 	char *s;
-	size_t o = 0, i = 0, n;
+	size_t o, n, avail;
 
-	if (outlen != NULL)
-		*outlen = 0;
+	*outlen = 0;
 	if (t == NULL)
 		return NULL;
 	s = arena_take(a, t->value_len + 1);
@@ -111,35 +179,30 @@ tag_copy_n(struct arena *a, const struct sk__dkim_tag *t, size_t *outlen)
 		return NULL;
 	v = t->value;
 	n = t->value_len;
+	avail = (size_t)(a->end - v); /* readable bytes from v */
 	if (!t->fws) {
-		memcpy(s, v, n);
+		if (n < 16 && avail >= 16)
+			memcpy(s, v, 16);
+		else
+			memcpy(s, v, n);
 		s[n] = '\0';
-		if (outlen != NULL)
-			*outlen = n;
+		*outlen = n;
 		return s;
 	}
-	while (i < n) {
-		size_t j = run_end(v, n, i);
-
-		memcpy(s + o, v + i, j - i);
-		o += j - i;
-		for (i = j; i < n && (unsigned char)v[i] <= ' '; i++)
-			if (!fws_tab[(unsigned char)v[i]])
-				s[o++] = v[i];
-	}
-	s[o] = '\0';
+	o = copy_fws(v, n, avail, s);
 	/* Give back what FWS did not use. */
-	a->p -= t->value_len - o;
-	a->left += t->value_len - o;
-	if (outlen != NULL)
-		*outlen = o;
+	a->p -= n - o;
+	a->left += n - o;
+	*outlen = o;
 	return s;
 }
 
 static char *
 tag_copy(struct arena *a, const struct sk__dkim_tag *t)
 {
-	return tag_copy_n(a, t, NULL);
+	size_t n;
+
+	return tag_copy_n(a, t, &n);
 }
 
 /* Base64 values (RFC 4648 section 4) plus one; 0: not in the alphabet. */
@@ -217,6 +280,61 @@ b64_ssse3(const unsigned char *in, size_t n, uint8_t *out, size_t *o)
 }
 #endif
 
+#ifdef SK_SIG_AVX2
+/*
+ * b64_ssse3 32 characters at a time (the same tables in both 128-bit
+ * lanes; a permute joins the two lanes' 12 bytes).  The 32-byte store
+ * writes 8 bytes past the 24 it means: it runs while i + 40 <= n (n and
+ * i multiples of 4), where the caller's room (at least n / 4 * 3 + 3)
+ * still holds them: i / 4 * 3 + 32 <= n / 4 * 3 + 2.
+ */
+__attribute__((target("avx2"))) static size_t
+b64_avx2(const unsigned char *in, size_t n, uint8_t *out, size_t *o)
+{
+	const __m256i lut_lo = _mm256_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11,
+	    0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1a, 0x1b, 0x1b, 0x1b, 0x1a,
+	    0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13,
+	    0x1a, 0x1b, 0x1b, 0x1b, 0x1a);
+	const __m256i lut_hi = _mm256_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04,
+	    0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,
+	    0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10,
+	    0x10, 0x10, 0x10, 0x10, 0x10);
+	const __m256i lut_roll = _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71,
+	    -71, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 19, 4, -65, -65, -71, -71, 0,
+	    0, 0, 0, 0, 0, 0, 0);
+	const __m256i nib = _mm256_set1_epi8(0x0f);
+	const __m256i slash = _mm256_set1_epi8('/');
+	const __m256i pack = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14,
+	    13, 12, -1, -1, -1, -1, 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12,
+	    -1, -1, -1, -1);
+	const __m256i join = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+	size_t i = 0, w = *o; /* a local: stores through out alias *o */
+
+	for (; i + 40 <= n; i += 32) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(in + i));
+		__m256i hi = _mm256_and_si256(_mm256_srli_epi32(x, 4), nib);
+		__m256i lo = _mm256_and_si256(x, nib);
+		__m256i bad = _mm256_and_si256(_mm256_shuffle_epi8(lut_lo, lo),
+					       _mm256_shuffle_epi8(lut_hi, hi));
+		__m256i roll, v;
+
+		if (!_mm256_testz_si256(bad, bad))
+			break;
+		roll = _mm256_shuffle_epi8(lut_roll,
+		    _mm256_add_epi8(_mm256_cmpeq_epi8(x, slash), hi));
+		v = _mm256_add_epi8(x, roll);
+		v = _mm256_maddubs_epi16(v, _mm256_set1_epi32(0x01400140));
+		v = _mm256_madd_epi16(v, _mm256_set1_epi32(0x00011000));
+		v = _mm256_shuffle_epi8(v, pack);
+		v = _mm256_permutevar8x32_epi32(v, join);
+		_mm256_storeu_si256((__m256i *)(out + w), v);
+		w += 24;
+	}
+	*o = w;
+	return i;
+}
+#endif
+
 /*
  * The common case of base64 (no FWS, padded, alphabet only) by table into
  * out (room for len / 4 * 3 + 3 bytes); false for anything else, which
@@ -236,9 +354,13 @@ b64_fast(const char *in, size_t len, uint8_t *out, size_t *outlen)
 		pad = len > 1 && p[len - 2] == '=' ? 2 : 1;
 	full = pad > 0 ? len - 4 : len;
 	i = 0;
+#ifdef SK_SIG_AVX2
+	if (full >= 40 && __builtin_cpu_supports("avx2"))
+		i = b64_avx2(p, full, out, &o);
+#endif
 #ifdef SK_SIG_SSSE3
-	if (full >= 36 && __builtin_cpu_supports("ssse3"))
-		i = b64_ssse3(p, full, out, &o);
+	if (full - i >= 36 && __builtin_cpu_supports("ssse3"))
+		i += b64_ssse3(p + i, full - i, out, &o);
 #endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* Eight characters (six bytes) a step; out has room for the two
@@ -341,7 +463,7 @@ parse_num(const char *s, long long *out)
 }
 
 static bool
-parse_canon(struct sk__dkim_sig *sig, const char *c)
+parse_canon(struct sk__dkim_sig *sig, const char *c, size_t cl)
 {
 	const char *slash;
 	size_t hl;
@@ -349,6 +471,15 @@ parse_canon(struct sk__dkim_sig *sig, const char *c)
 	sig->hcanon = sig->bcanon = SK_DKIM_SIMPLE;
 	if (c == NULL)
 		return true;
+	/* The usual spellings first, then the case-folding parse. */
+	if (cl == 15 && memcmp(c, "relaxed/relaxed", 15) == 0) {
+		sig->hcanon = sig->bcanon = SK_DKIM_RELAXED;
+		return true;
+	}
+	if (cl == 14 && memcmp(c, "relaxed/simple", 14) == 0) {
+		sig->hcanon = SK_DKIM_RELAXED;
+		return true;
+	}
 	slash = strchr(c, '/');
 	hl = slash != NULL ? (size_t)(slash - c) : strlen(c);
 	if (sk__eq_nocase_z(c, hl, "relaxed"))
@@ -364,29 +495,46 @@ parse_canon(struct sk__dkim_sig *sig, const char *c)
 	return true;
 }
 
-/* Domain or selector: labels of letters, digits, '-', '_' and dots. */
-bool
-sk__dkim_name_ok(const char *s)
+/* 1: a byte of a label (letter, digit, '-', '_'); 2: '.'. */
+static const unsigned char name_tab[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+};
+
+/* Domain or selector s[0..len): labels of letters, digits, '-', '_'
+ * and dots (a final dot allowed). */
+static bool
+name_ok_n(const char *s, size_t len)
 {
-	size_t i, lab = 0;
+	size_t lab = 0;
 
-	if (*s == '\0' || strlen(s) > 253)
+	if (len == 0 || len > 253)
 		return false;
-	for (i = 0; s[i] != '\0'; i++) {
-		char c = s[i];
+	for (size_t i = 0; i < len; i++) {
+		unsigned k = name_tab[(unsigned char)s[i]];
 
-		if (c == '.') {
-			if (lab == 0)
-				return false;
-			lab = 0;
-		} else if (sk__isalnum(c) || c == '-' || c == '_') {
+		if (k == 1) {
 			if (++lab > 63)
 				return false;
+		} else if (k == 2 && lab != 0) {
+			lab = 0;
 		} else {
 			return false;
 		}
 	}
 	return true;
+}
+
+bool
+sk__dkim_name_ok(const char *s)
+{
+	return name_ok_n(s, strlen(s));
 }
 
 bool
@@ -440,8 +588,20 @@ count_byte(const char *p, size_t n, char c)
 	return k;
 }
 
+/* p[0..4) is "from" in any case: OR 0x20 maps only 'F' and 'f' to
+ * 'f' (and so on for r, o, m). */
+static bool
+is_from4(const char *p)
+{
+	uint32_t w, f;
+
+	memcpy(&w, p, 4);
+	memcpy(&f, "from", 4);
+	return (w | 0x20202020u) == f;
+}
+
 /* One name of h=: p[0..len). */
-static void
+static inline void
 add_name(struct sk__dkim_sig *sig, const char *p, size_t len, bool *from)
 {
 	if (len == 0) {
@@ -451,7 +611,7 @@ add_name(struct sk__dkim_sig *sig, const char *p, size_t len, bool *from)
 	sig->names[sig->nnames].p = p;
 	sig->names[sig->nnames].len = len;
 	sig->nnames++;
-	if (len == 4 && sk__eq_nocase_z(p, len, "from"))
+	if (len == 4 && is_from4(p))
 		*from = true;
 }
 
@@ -550,6 +710,11 @@ tag_slot(const char *name, size_t len)
 	return len == 2 && name[0] == 'b' && name[1] == 'h' ? T_BH : -1;
 }
 
+/* Lengths of the copies check() looks at. */
+struct lens {
+	size_t v, a, c, q, d, s;
+};
+
 /* Required tags (3.5), in the order they are reported. */
 static const int required[] = { T_V, T_A, T_B, T_BH, T_D, T_H, T_S };
 static const char *const required_name[] = { "v", "a", "b", "bh", "d",
@@ -557,7 +722,7 @@ static const char *const required_name[] = { "v", "a", "b", "bh", "d",
 
 static sk_status
 check(struct sk__dkim_sig *sig, const struct sk__dkim_tag *const *tv,
-      struct arena *ar, size_t nh)
+      struct arena *ar, size_t nh, const struct lens *ln)
 {
 	size_t k;
 	sk_status st;
@@ -567,14 +732,17 @@ check(struct sk__dkim_sig *sig, const struct sk__dkim_tag *const *tv,
 			set_reason(sig, "tag-missing",
 				   "required tag %s= missing (RFC 6376 "
 				   "section 3.5)", required_name[k]);
-	if (sig->v != NULL && strcmp(sig->v, "1") != 0)
+	if (sig->v != NULL && (ln->v != 1 || sig->v[0] != '1'))
 		set_reason(sig, "version-unsupported",
 			   "v=%s is not 1 (RFC 6376 section 6.1.1)", sig->v);
 	if (sig->a != NULL) {
-		size_t al = strlen(sig->a);
+		size_t al = ln->a;
 
 		sig->alg_known = true;
-		if (sk__eq_nocase_z(sig->a, al, "rsa-sha256"))
+		/* the lower-case spelling first: one compare */
+		if (al == 10 && memcmp(sig->a, "rsa-sha256", 10) == 0)
+			sig->alg = SK_DKIM_RSA_SHA256;
+		else if (sk__eq_nocase_z(sig->a, al, "rsa-sha256"))
 			sig->alg = SK_DKIM_RSA_SHA256;
 		else if (sk__eq_nocase_z(sig->a, al, "ed25519-sha256"))
 			sig->alg = SK_DKIM_ED25519_SHA256;
@@ -586,14 +754,14 @@ check(struct sk__dkim_sig *sig, const struct sk__dkim_tag *const *tv,
 				   "unknown algorithm a=%s", sig->a);
 		}
 	}
-	if (!parse_canon(sig, sig->canon_str))
+	if (!parse_canon(sig, sig->canon_str, ln->c))
 		set_reason(sig, "signature-syntax", "bad c=%s",
 			   sig->canon_str);
 	if (sig->q != NULL) {
 		const char *p = sig->q;
-		bool dns = false;
+		bool dns = ln->q == 7 && memcmp(p, "dns/txt", 7) == 0;
 
-		while (*p != '\0') {
+		while (!dns && *p != '\0') {
 			size_t ql = strcspn(p, ":");
 
 			if (sk__eq_nocase_z(p, ql, "dns/txt"))
@@ -607,9 +775,9 @@ check(struct sk__dkim_sig *sig, const struct sk__dkim_tag *const *tv,
 				   "no supported query method in q=%s",
 				   sig->q);
 	}
-	if (sig->d != NULL && !sk__dkim_name_ok(sig->d))
+	if (sig->d != NULL && !name_ok_n(sig->d, ln->d))
 		set_reason(sig, "signature-syntax", "bad domain d=%s", sig->d);
-	if (sig->s != NULL && !sk__dkim_name_ok(sig->s))
+	if (sig->s != NULL && !name_ok_n(sig->s, ln->s))
 		set_reason(sig, "signature-syntax", "bad selector s=%s",
 			   sig->s);
 	if (sig->b64 != NULL) {
@@ -648,14 +816,41 @@ check(struct sk__dkim_sig *sig, const struct sk__dkim_tag *const *tv,
 	return SK_OK;
 }
 
-/* A number tag (t=, x=, l=): -1 when absent; a reason when bad. */
+/* A number tag (t=, x=, l=): *out stays -1 when absent; a reason when
+ * bad.  Without FWS the value is read where it is; else (and for the
+ * message) from its FWS-free copy. */
 static void
 num_tag(struct sk__dkim_sig *sig, struct arena *a,
 	const struct sk__dkim_tag *t, const char *what, long long *out)
 {
-	char *tmp = tag_copy(a, t);
+	unsigned long v;
+	char *tmp;
 
-	if (t != NULL && !parse_num(tmp, out))
+	if (t == NULL)
+		return;
+	if (!t->fws && t->value_len > 0 && t->value_len <= 18) {
+		/* 18 digits cannot pass LLONG_MAX: no overflow checks */
+		size_t k;
+
+		v = 0;
+		for (k = 0; k < t->value_len; k++) {
+			unsigned d = (unsigned char)t->value[k] - (unsigned)'0';
+
+			if (d > 9)
+				break;
+			v = v * 10 + d;
+		}
+		if (k == t->value_len) {
+			*out = (long long)v;
+			return;
+		}
+	} else if (!t->fws && sk__parse_uint(t->value, t->value_len,
+					     (unsigned long)LLONG_MAX, &v)) {
+		*out = (long long)v;
+		return;
+	}
+	tmp = tag_copy(a, t);
+	if (!parse_num(tmp, out))
 		set_reason(sig, "signature-syntax", "bad %s=%s", what, tmp);
 }
 
@@ -679,7 +874,8 @@ sk__dkim_sig_parse_reuse(const char *field, size_t len,
 	struct sk__dkim_tag tags[SK__DKIM_MAX_TAGS];
 	const struct sk__dkim_tag *tv[T_NSLOTS];
 	struct sk__dkim_sig *sig;
-	struct arena ar = { NULL, 0 };
+	struct arena ar = { NULL, 0, NULL };
+	struct lens ln;
 	struct sk_err e;
 	size_t n = 0, colon, vlen, k, nh = 0, need = 0;
 	const char *reason = NULL, *detail = NULL;
@@ -687,8 +883,17 @@ sk__dkim_sig_parse_reuse(const char *field, size_t len,
 
 	*out = NULL;
 	memset(tv, 0, sizeof(tv));
-	for (colon = 0; colon < len && field[colon] != ':'; colon++)
-		;
+	colon = 0;
+	for (; colon + 16 <= len; colon += 16) {
+		unsigned m = byte_mask16(field + colon, ':');
+
+		if (m != 0) {
+			colon += (size_t)__builtin_ctz(m);
+			break;
+		}
+	}
+	while (colon < len && field[colon] != ':')
+		colon++;
 	vlen = len > colon ? len - colon - 1 : 0;
 	if (vlen >= 2 && field[len - 2] == '\r' && field[len - 1] == '\n')
 		vlen -= 2;
@@ -721,6 +926,7 @@ sk__dkim_sig_parse_reuse(const char *field, size_t len,
 		need += 16 + nh * sizeof(struct sk__dkim_hname);
 		/* "@" d= when there is no i= */
 		need += (tv[T_D] != NULL ? tv[T_D]->value_len : 0) + 2;
+		need += COPY_SLACK;
 	}
 	/* Only the struct is cleared: the arena is written before read. */
 	if (*spare != NULL && (*spare)->room >= need) {
@@ -750,45 +956,47 @@ sk__dkim_sig_parse_reuse(const char *field, size_t len,
 	}
 	ar.p = (char *)(sig + 1);
 	ar.left = need;
+	ar.end = field + len;
 	/* The names first: the arena starts aligned for them. */
 	if (nh > 0)
 		sig->names = arena_take(&ar, nh * sizeof(*sig->names));
-	sig->v = tag_copy(&ar, tv[T_V]);
-	sig->a = tag_copy(&ar, tv[T_A]);
-	sig->d = tag_copy(&ar, tv[T_D]);
-	sig->s = tag_copy(&ar, tv[T_S]);
+	sig->v = tag_copy_n(&ar, tv[T_V], &ln.v);
+	sig->a = tag_copy_n(&ar, tv[T_A], &ln.a);
+	sig->d = tag_copy_n(&ar, tv[T_D], &ln.d);
+	sig->s = tag_copy_n(&ar, tv[T_S], &ln.s);
 	sig->i = tag_copy(&ar, tv[T_I]);
-	sig->q = tag_copy(&ar, tv[T_Q]);
+	sig->q = tag_copy_n(&ar, tv[T_Q], &ln.q);
 	sig->z = tag_copy(&ar, tv[T_Z]);
 	sig->h = tag_copy_n(&ar, tv[T_H], &sig->h_len);
 	sig->b64 = tag_copy_n(&ar, tv[T_B], &sig->b64_len);
-	sig->canon_str = tag_copy(&ar, tv[T_C]);
+	sig->canon_str = tag_copy_n(&ar, tv[T_C], &ln.c);
 	num_tag(sig, &ar, tv[T_T], "t", &sig->t);
 	num_tag(sig, &ar, tv[T_X], "x", &sig->x);
 	num_tag(sig, &ar, tv[T_L], "l", &sig->l);
-	st = check(sig, tv, &ar, nh);
+	st = check(sig, tv, &ar, nh, &ln);
 	if (st != SK_OK) {
 		sk__free(sig);
 		return st == SK_ENOMEM ? SK_ENOMEM : SK_EINTERNAL;
 	}
 	/* "relaxed/simple": normalised for results. */
 	{
-		static const char *const names[2][2] = {
+		static const char names[2][2][16] = {
 			{ "simple/simple", "simple/relaxed" },
 			{ "relaxed/simple", "relaxed/relaxed" },
 		};
 		const char *cs = names[sig->hcanon != SK_DKIM_SIMPLE]
 				      [sig->bcanon != SK_DKIM_SIMPLE];
 
-		sig->canon_str = arena_take(&ar, strlen(cs) + 1);
+		/* 16 bytes with the NUL padding: one move */
+		sig->canon_str = arena_take(&ar, 16);
 		if (sig->canon_str != NULL)
-			memcpy(sig->canon_str, cs, strlen(cs) + 1);
+			memcpy(sig->canon_str, cs, 16);
 	}
 	if (tv[T_B] != NULL)
 		strip_b(sig, &ar, field, len, colon + 1, tv[T_B]);
 	sig->auid = sig->i;
 	if (sig->auid == NULL) {
-		size_t dl = sig->d != NULL ? strlen(sig->d) : 0;
+		size_t dl = sig->d != NULL ? ln.d : 0;
 		char *id = arena_take(&ar, dl + 2);
 
 		if (id != NULL) {

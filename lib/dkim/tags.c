@@ -54,38 +54,62 @@ class_table(void)
 }
 
 /*
- * The end of the run of VALCHAR bytes that starts at i: the index of the
- * first byte that is not one, or len.  Most of a DKIM-Signature is the
- * long base64 of b=; it is scanned 16 bytes at a time.
+ * A tag value from i (not FWS): the index of the first byte that is
+ * neither VALCHAR nor FWS (';' when the value is well-formed), or len.
+ * *ws gets the index of the first FWS byte before that, or SIZE_MAX.
+ * 16 bytes at a time: b= is long.
  */
 static size_t
-valchar_run(const unsigned char *cls, const char *text, size_t len, size_t i)
+value_end(const unsigned char *cls, const char *text, size_t len, size_t i,
+	  size_t *ws)
 {
+	*ws = SIZE_MAX;
 #ifdef SK_TAGS_SSE2
 	const __m128i lo = _mm_set1_epi8(0x21), del = _mm_set1_epi8(0x7f);
-	const __m128i semi = _mm_set1_epi8(';');
+	const __m128i semi = _mm_set1_epi8(';'), sp = _mm_set1_epi8(' ');
+	const __m128i ht = _mm_set1_epi8('\t'), cr = _mm_set1_epi8('\r');
+	const __m128i lf = _mm_set1_epi8('\n');
 
 	for (; i + 16 <= len; i += 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(text + i));
 		/* signed: bytes 0x80-0xff are negative, below 0x21 too */
-		__m128i bad = _mm_or_si128(_mm_cmplt_epi8(x, lo),
+		__m128i nv = _mm_or_si128(_mm_cmplt_epi8(x, lo),
 		    _mm_or_si128(_mm_cmpeq_epi8(x, del),
 				 _mm_cmpeq_epi8(x, semi)));
-		unsigned m = (unsigned)_mm_movemask_epi8(bad);
+		unsigned m = (unsigned)_mm_movemask_epi8(nv), f, stop;
 
-		if (m != 0)
-			return i + (size_t)__builtin_ctz(m);
+		if (m == 0)
+			continue;
+		f = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, ht)),
+		    _mm_or_si128(_mm_cmpeq_epi8(x, cr),
+				 _mm_cmpeq_epi8(x, lf))));
+		stop = m & ~f;
+		if (stop != 0)
+			f &= (1u << __builtin_ctz(stop)) - 1;
+		if (f != 0 && *ws == SIZE_MAX)
+			*ws = i + (size_t)__builtin_ctz(f);
+		if (stop != 0)
+			return i + (size_t)__builtin_ctz(stop);
 	}
 #endif
-	while (i < len && cls[(unsigned char)text[i]] == C_VAL)
-		i++;
+	for (; i < len; i++) {
+		unsigned c = cls[(unsigned char)text[i]];
+
+		if (c == C_FWS) {
+			if (*ws == SIZE_MAX)
+				*ws = i;
+		} else if (c != C_VAL) {
+			break;
+		}
+	}
 	return i;
 }
 
 static size_t
-skip_fws(const char *text, size_t len, size_t i)
+skip_fws(const unsigned char *cls, const char *text, size_t len, size_t i)
 {
-	while (i < len && is_fws((unsigned char)text[i]))
+	while (i < len && cls[(unsigned char)text[i]] == C_FWS)
 		i++;
 	return i;
 }
@@ -119,9 +143,9 @@ sk__dkim_tags_parse(const char *text, size_t len, struct sk__dkim_tag *tags,
 				  "of %d", len, SK_DKIM_MAX_TAGLIST);
 	for (;;) {
 		struct sk__dkim_tag t;
-		size_t vend;
+		size_t vend, ws;
 
-		i = skip_fws(text, len, i);
+		i = skip_fws(cls, text, len, i);
 		if (i == len) {
 			/* Section 3.2: one tag-spec at least; a trailing
 			 * ";" is allowed, an empty tag-spec elsewhere not. */
@@ -139,7 +163,7 @@ sk__dkim_tags_parse(const char *text, size_t len, struct sk__dkim_tag *tags,
 				   text[i] == '_'))
 			i++;
 		t.name_len = i - t.offset;
-		i = skip_fws(text, len, i);
+		i = skip_fws(cls, text, len, i);
 		if (i == len)
 			return sk__err_at(err, SK_ESYNTAX, i,
 					  "tag \"%.*s\" has no '='",
@@ -147,28 +171,20 @@ sk__dkim_tags_parse(const char *text, size_t len, struct sk__dkim_tag *tags,
 		if (text[i] != '=')
 			return bad_byte(err, i, (unsigned char)text[i],
 					"after a tag name (expected '=')");
-		i = skip_fws(text, len, i + 1);
+		i = skip_fws(cls, text, len, i + 1);
 		t.value = text + i;
 		t.value_offset = i;
-		vend = i;
-		t.fws = false;
-		while (i < len) {
-			size_t j = valchar_run(cls, text, len, i);
-
-			if (j > i) {
-				/* FWS before this run is inside the value */
-				t.fws |= vend < i;
-				vend = j;
-				i = j;
-			}
-			if (i == len || cls[(unsigned char)text[i]] != C_FWS)
-				break;
-			i++;
-		}
+		i = value_end(cls, text, len, i, &ws);
 		if (i < len && text[i] != ';')
 			return bad_byte(err, i, (unsigned char)text[i],
 					"in a tag value");
+		/* FWS at the end is not part of the value */
+		for (vend = i; vend > t.value_offset &&
+		     cls[(unsigned char)text[vend - 1]] == C_FWS; vend--)
+			;
 		t.value_len = vend - t.value_offset;
+		/* FWS before the end is inside: the value starts after FWS */
+		t.fws = ws < vend;
 		/* "Tags with duplicate names MUST NOT occur" (3.2); a bit per
 		 * first letter says when there is something to compare. */
 		bit = (uint64_t)1 << ((unsigned char)t.name[0] & 63);

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include "rng.h"
 #include "tap.h"
 #include "dkim/dkim_internal.h"
 
@@ -1094,11 +1095,258 @@ test_alloc_failures(void)
 	ok(good, "allocation failures give ENOMEM and no output");
 }
 
+/*
+ * The tag-list parser against a plain reference written here from the
+ * grammar of RFC 6376 section 3.2 (FWS taken as any run of SP, HTAB, CR,
+ * LF, as tags.c documents), one byte at a time: same accept or reject,
+ * same error offset, same tags (name, value without FWS at its ends,
+ * offsets, FWS inside) over random tag-lists.  The parser scans values
+ * 16 bytes at a time; values here run up to 90 bytes, FWS anywhere.
+ */
+struct ref_tag {
+	size_t off, nlen, voff, vlen;
+	bool fws;
+};
+
+static bool
+ref_fws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool
+ref_valchar(unsigned char c)
+{
+	return (c >= 0x21 && c <= 0x3a) || (c >= 0x3c && c <= 0x7e);
+}
+
+static bool
+ref_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* 0 and the tags, or -1 and the offset of the error. */
+static int
+ref_parse(const char *s, size_t len, struct ref_tag *t, size_t max,
+	  size_t *nt, size_t *eoff)
+{
+	size_t i = 0, n = 0;
+
+	for (;;) {
+		struct ref_tag r;
+		size_t vend;
+
+		while (i < len && ref_fws((unsigned char)s[i]))
+			i++;
+		if (i == len) {
+			if (n == 0) {
+				*eoff = i;
+				return -1;
+			}
+			break;
+		}
+		r.off = i;
+		if (!ref_alpha((unsigned char)s[i])) {
+			*eoff = i;
+			return -1;
+		}
+		while (i < len && (ref_alpha((unsigned char)s[i]) ||
+				   (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			i++;
+		r.nlen = i - r.off;
+		while (i < len && ref_fws((unsigned char)s[i]))
+			i++;
+		if (i == len || s[i] != '=') {
+			*eoff = i;
+			return -1;
+		}
+		i++;
+		while (i < len && ref_fws((unsigned char)s[i]))
+			i++;
+		r.voff = vend = i;
+		r.fws = false;
+		for (; i < len; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (ref_valchar(c)) {
+				if (vend < i)
+					r.fws = true; /* FWS, then more */
+				vend = i + 1;
+			} else if (!ref_fws(c)) {
+				break;
+			}
+		}
+		if (i < len && s[i] != ';') {
+			*eoff = i;
+			return -1;
+		}
+		r.vlen = vend - r.voff;
+		for (size_t j = 0; j < n; j++) {
+			if (t[j].nlen == r.nlen &&
+			    memcmp(s + t[j].off, s + r.off, r.nlen) == 0) {
+				*eoff = r.off;
+				return -1;
+			}
+		}
+		if (n == max) {
+			*eoff = r.off;
+			return -1;
+		}
+		t[n++] = r;
+		if (i == len)
+			break;
+		i++;
+	}
+	*nt = n;
+	return 0;
+}
+
+static uint64_t prop_rng = 0x9e3779b97f4a7c15ULL;
+
+static unsigned
+prop_rand(unsigned n)
+{
+	return (unsigned)(test_rng_next(&prop_rng) % n);
+}
+
+/* A byte, heavy in what the grammar cares about. */
+static char
+prop_byte(void)
+{
+	static const char heavy[] = ";;;===    \t\t\r\r\n\n__abvhzBQ0179";
+	static const char rest[] = "!/~:+.,-@\x7f\x01\x0b\x80\xc3\xff";
+
+	switch (prop_rand(8)) {
+	case 0:
+		return rest[prop_rand(sizeof(rest) - 1)];
+	case 1:
+		return '\0';
+	default:
+		return heavy[prop_rand(sizeof(heavy) - 1)];
+	}
+}
+
+static const char *
+prop_fws(void)
+{
+	static const char *const f[] = { "", "", "", " ", "\t", "\r\n\t",
+					 "\r\n ", "\n", "  \r\n  " };
+
+	return f[prop_rand(sizeof(f) / sizeof(f[0]))];
+}
+
+/* A tag-list of random bytes, or of tag-specs with some bytes changed. */
+static size_t
+prop_list(char *o, size_t room)
+{
+	static const char *const names[] = { "v", "a", "b", "bh", "h", "d",
+					     "s", "t", "x_1", "Z9", "b_" };
+	size_t n = 0;
+
+	if (prop_rand(3) == 0) {
+		size_t len = prop_rand(100);
+
+		for (; n < len; n++)
+			o[n] = prop_byte();
+		return n;
+	}
+	for (unsigned k = 1 + prop_rand(8); k > 0 && n + 200 < room; k--) {
+		const char *p;
+		size_t vl = prop_rand(4) == 0 ? prop_rand(90) : prop_rand(12);
+
+		for (p = prop_fws(); *p != '\0'; p++)
+			o[n++] = *p;
+		for (p = names[prop_rand(sizeof(names) / sizeof(names[0]))];
+		     *p != '\0'; p++)
+			o[n++] = *p;
+		for (p = prop_fws(); *p != '\0'; p++)
+			o[n++] = *p;
+		o[n++] = '=';
+		for (size_t j = 0; j < vl; j++) {
+			if (prop_rand(12) == 0)
+				for (p = prop_fws(); *p != '\0'; p++)
+					o[n++] = *p;
+			o[n++] = (char)(0x21 + prop_rand(0x5e));
+			if (o[n - 1] == ';')
+				o[n - 1] = '=';
+		}
+		for (p = prop_fws(); *p != '\0'; p++)
+			o[n++] = *p;
+		if (k > 1 || prop_rand(2) == 0)
+			o[n++] = ';';
+	}
+	for (unsigned m = prop_rand(3) == 0 ? 1 + prop_rand(2) : 0;
+	     m > 0 && n > 0; m--)
+		o[prop_rand((unsigned)n)] = prop_byte();
+	return n;
+}
+
+static void
+test_tags_property(void)
+{
+	struct sk__dkim_tag t[SK__DKIM_MAX_TAGS];
+	struct ref_tag r[SK__DKIM_MAX_TAGS];
+	char buf[2048];
+	int same = 1, accepted = 0, rejected = 0, folded = 0;
+
+	for (int it = 0; it < 20000; it++) {
+		size_t len = prop_list(buf, sizeof(buf)), n = 0, rn = 0;
+		size_t eoff = 0;
+		size_t max = prop_rand(10) == 0 ? 3 : SK__DKIM_MAX_TAGS;
+		/* exactly len bytes: a read past them is an ASan error */
+		char *s = malloc(len > 0 ? len : 1);
+		struct sk_err err;
+		sk_status st;
+		int rr;
+
+		if (s == NULL)
+			break;
+		memcpy(s, buf, len);
+		err.offset = 99999;
+		st = sk__dkim_tags_parse(s, len, t, max, &n, &err);
+		rr = ref_parse(s, len, r, max, &rn, &eoff);
+		if (rr != 0) {
+			rejected++;
+			if (st != SK_ESYNTAX || err.offset != eoff)
+				same = 0;
+		} else if (st != SK_OK || n != rn) {
+			same = 0;
+		} else {
+			accepted++;
+			for (size_t k = 0; k < n; k++) {
+				folded += r[k].fws;
+				if (t[k].name != s + r[k].off ||
+				    t[k].offset != r[k].off ||
+				    t[k].name_len != r[k].nlen ||
+				    t[k].value != s + r[k].voff ||
+				    t[k].value_offset != r[k].voff ||
+				    t[k].value_len != r[k].vlen ||
+				    t[k].fws != r[k].fws)
+					same = 0;
+			}
+		}
+		if (!same) {
+			printf("# first difference at tag-list %d\n", it);
+			free(s);
+			break;
+		}
+		free(s);
+	}
+	ok(same, "tag-lists: same accept/reject, offsets and tags as the "
+	   "reference parser");
+	ok(accepted > 3000 && rejected > 3000 && folded > 1000,
+	   "tag-lists: both outcomes and inner FWS well represented (%d "
+	   "accepted, %d rejected, %d values with FWS)", accepted,
+	   rejected, folded);
+}
+
 int
 main(void)
 {
 	tap_plan_unknown();
 	test_tags();
+	test_tags_property();
 	test_base64();
 	test_conformance_files();
 	test_fields();
