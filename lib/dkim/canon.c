@@ -83,6 +83,10 @@ relaxed_direct(const char *field, size_t len, struct sk_buf *out)
 	char *o = out->p + out->len, *start = o;
 	size_t i = 0, colon, end = len;
 	bool wsp = false, any = false;
+#ifdef SK_CANON_SSE2
+	size_t j;
+	bool saw;
+#endif
 
 	/* 3.4.2: lower-case name, no WSP before the colon. */
 #ifdef SK_CANON_SSE2
@@ -113,6 +117,18 @@ relaxed_direct(const char *field, size_t len, struct sk_buf *out)
 	if (end >= 2 && field[end - 2] == '\r' && field[end - 1] == '\n')
 		end -= 2;
 	i = colon + 1;
+	/* WSP and folding before the value go (no SP is put out before
+	 * content); at content the state is canonical at once. */
+	for (;;) {
+		if (i < end && is_wsp(field[i]))
+			i++;
+		else if (i + 1 < end && field[i] == '\r' &&
+			 field[i + 1] == '\n')
+			i += 2;
+		else
+			break;
+	}
+	any = i < end;
 	while (i < end) {
 		char ch;
 
@@ -160,6 +176,33 @@ relaxed_direct(const char *field, size_t len, struct sk_buf *out)
 			}
 			if (i >= end)
 				break;
+			/* Stopped at a run of WSP and folding CRLFs: one SP
+			 * if WSP was in it and content follows, nothing at the
+			 * end (3.4.2); content after it stays canonical. */
+			j = i;
+			saw = false;
+			while (j < end) {
+				if (is_wsp(field[j])) {
+					saw = true;
+					j++;
+				} else if (field[j] == '\r' && j + 1 < end &&
+					   field[j + 1] == '\n') {
+					j += 2;
+				} else {
+					break;
+				}
+			}
+			if (j >= end)
+				break;
+			if (j > i) {
+				i = j;
+				if ((unsigned char)field[j] > ' ') {
+					if (saw)
+						*o++ = ' ';
+					continue;
+				}
+				wsp = saw;
+			}
 		}
 #endif
 		ch = field[i];
@@ -467,6 +510,18 @@ relaxed_irregular_sse2(const unsigned char *p, size_t n)
 		if (m != 0)
 			return i + (size_t)__builtin_ctz(m);
 	}
+	/* The last 0..16 bytes: a load that ends at n, the byte after it
+	 * taken as <= SP (a zero shifted in), the bytes before i dropped. */
+	if (n >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + n - 16));
+		__m128i y = _mm_srli_si128(x, 1);
+		__m128i ylow = _mm_cmpeq_epi8(_mm_min_epu8(y, sp), y);
+		__m128i bad = _mm_or_si128(_mm_cmpeq_epi8(x, tab),
+		    _mm_and_si128(_mm_cmpeq_epi8(x, sp), ylow));
+		unsigned m = (unsigned)_mm_movemask_epi8(bad) >> (16 - (n - i));
+
+		return m != 0 ? i + (size_t)__builtin_ctz(m) : n;
+	}
 #endif
 	for (; i < n; i++) {
 		if (p[i] == '\t')
@@ -478,23 +533,57 @@ relaxed_irregular_sse2(const unsigned char *p, size_t n)
 }
 
 #ifdef SK_CANON_AVX2
-/* The same test 32 bytes at a time, on CPUs that have AVX2. */
+/* The test of relaxed_irregular_sse2 on 32 bytes at p (p[32] readable):
+ * a byte mask of the irregular spots. */
+__attribute__((target("avx2"))) static inline __m256i
+irregular32(const unsigned char *p)
+{
+	const __m256i sp = _mm256_set1_epi8(' '), tab = _mm256_set1_epi8('\t');
+	__m256i x = _mm256_loadu_si256((const __m256i *)p);
+	__m256i y = _mm256_loadu_si256((const __m256i *)(p + 1));
+	__m256i ylow = _mm256_cmpeq_epi8(_mm256_min_epu8(y, sp), y);
+
+	return _mm256_or_si256(_mm256_cmpeq_epi8(x, tab),
+	    _mm256_and_si256(_mm256_cmpeq_epi8(x, sp), ylow));
+}
+
+/* The same test on CPUs that have AVX2: 128 bytes a round (one branch)
+ * while far from the first stop, then 64, 32, and the SSE2 test for the
+ * rest. */
 __attribute__((target("avx2"))) static size_t
 relaxed_irregular_avx2(const unsigned char *p, size_t n)
 {
-	const __m256i sp = _mm256_set1_epi8(' '), tab = _mm256_set1_epi8('\t');
 	size_t i = 0;
+	unsigned m;
 
-	for (; i + 33 <= n; i += 32) {
-		__m256i x = _mm256_loadu_si256((const __m256i *)(p + i));
-		__m256i y = _mm256_loadu_si256((const __m256i *)(p + i + 1));
-		__m256i ylow = _mm256_cmpeq_epi8(_mm256_min_epu8(y, sp), y);
-		__m256i bad = _mm256_or_si256(_mm256_cmpeq_epi8(x, tab),
-		    _mm256_and_si256(_mm256_cmpeq_epi8(x, sp), ylow));
-		unsigned m = (unsigned)_mm256_movemask_epi8(bad);
+	/* 128 bytes a round, then 64: one branch each. */
+	for (; i + 129 <= n; i += 128) {
+		__m256i a = irregular32(p + i), b = irregular32(p + i + 32);
+		__m256i c = irregular32(p + i + 64);
+		__m256i d = irregular32(p + i + 96);
+		__m256i x = _mm256_or_si256(_mm256_or_si256(a, b),
+					    _mm256_or_si256(c, d));
 
+		if (!_mm256_testz_si256(x, x))
+			break;
+	}
+	for (; i + 65 <= n; i += 64) {
+		__m256i a = irregular32(p + i), b = irregular32(p + i + 32);
+
+		if (!_mm256_testz_si256(_mm256_or_si256(a, b),
+					_mm256_or_si256(a, b))) {
+			m = (unsigned)_mm256_movemask_epi8(a);
+			if (m != 0)
+				return i + (size_t)__builtin_ctz(m);
+			m = (unsigned)_mm256_movemask_epi8(b);
+			return i + 32 + (size_t)__builtin_ctz(m);
+		}
+	}
+	if (i + 33 <= n) {
+		m = (unsigned)_mm256_movemask_epi8(irregular32(p + i));
 		if (m != 0)
 			return i + (size_t)__builtin_ctz(m);
+		i += 32;
 	}
 	return i + relaxed_irregular_sse2(p + i, n - i);
 }
@@ -617,67 +706,161 @@ sk__dkim_body_final(struct sk__dkim_body *b)
 	return SK_OK;
 }
 
-/* Fields whose keys live on the stack; more take one allocation. */
+/* Fields whose entries live on the stack; more take one allocation. */
 #define SK__DKIM_KEYS_STACK 256
+/* Chains of fields by name key (a power of 2). */
+#define SK__DKIM_SLOTS 64
 
-/* Pre-filter key of a name: its length and first byte lower-cased.  0
- * for a field without a name (no ':', matches nothing, as in
- * sk__msg_field_is) or one already taken. */
+/* Pre-filter key of a name (len > 0): its length and first byte
+ * lower-cased.  A field without a name (no ':') is in no chain and
+ * matches nothing, as in sk__msg_field_is. */
 static inline uint64_t
 name_key(const char *p, size_t len)
 {
-	return len == 0 ? 0 :
-	    (uint64_t)len << 8 | (unsigned char)sk__lower(p[0]);
+	return (uint64_t)len << 8 | (unsigned char)sk__lower(p[0]);
 }
 
+static inline unsigned
+key_slot(uint64_t key)
+{
+	return (unsigned)(key ^ key >> 6) & (SK__DKIM_SLOTS - 1);
+}
+
+/* One field in the chains: its key and the next field up (index + 1). */
+struct hent {
+	uint64_t key;
+	uint32_t next;
+};
+
+/*
+ * 8 bytes equal ASCII case-insensitively, as sk__lower compares them:
+ * bytes that differ only in bit 5 (0x20) where that byte is a letter.
+ * Letters found in the bytes with bit 7 clear (no carry between bytes):
+ * (b | 0x20) + 0x1f has bit 7 set from 'a' on, + 0x05 from '{' on.
+ */
+static inline bool
+eq8_nocase(uint64_t a, uint64_t b)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	uint64_t x = a ^ b, l, letter;
+
+	if (x == 0)
+		return true;
+	if ((x & ~(0x20 * ones)) != 0)
+		return false;
+	l = (a & 0x7f * ones) | 0x20 * ones;
+	letter = (l + 0x1f * ones) & ~(l + 0x05 * ones) & ~a & 0x80 * ones;
+	return ((x << 2) & ~letter) == 0;
+}
+
+static inline uint64_t
+load8(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t
+load4x2(const char *p, size_t n)
+{
+	uint32_t a, b;
+
+	memcpy(&a, p, sizeof(a));
+	memcpy(&b, p + n - 4, sizeof(b));
+	return (uint64_t)a << 32 | b;
+}
+
+/* Names a[0..n) and b[0..n) equal ASCII case-insensitively; only those
+ * bytes are read (overlapping loads of 8 or 4). */
+static inline bool
+same_name(const char *a, const char *b, size_t n)
+{
+	size_t t;
+
+	if (n >= 8) {
+		for (t = 0; t + 8 < n; t += 8)
+			if (!eq8_nocase(load8(a + t), load8(b + t)))
+				return false;
+		return eq8_nocase(load8(a + n - 8), load8(b + n - 8));
+	}
+	if (n >= 4)
+		return eq8_nocase(load4x2(a, n), load4x2(b, n));
+	for (t = 0; t < n; t++)
+		if (a[t] != b[t] && sk__lower(a[t]) != sk__lower(b[t]))
+			return false;
+	return true;
+}
+
+/*
+ * 5.4.2: for each h= name the bottom-most instance not yet taken
+ * (names are case-insensitive, RFC 5322 1.2.2, RFC 6376 3.7).  The
+ * fields are chained by name key, bottom up, from SK__DKIM_SLOTS heads:
+ * a name looks at the fields of its key only, and a field taken leaves
+ * its chain, so a name signed more often than it occurs (over-signing)
+ * costs one look at an empty or foreign chain.
+ */
 sk_status
 sk__dkim_hash_headers(const struct sk__msg *m, enum sk_dkim_canon c,
 		      const struct sk__dkim_hname *names, size_t n,
 		      struct sk_buf *out)
 {
-	uint64_t stack_keys[SK__DKIM_KEYS_STACK], *keys = stack_keys;
+	struct hent stack_ent[SK__DKIM_KEYS_STACK], *ent = stack_ent;
+	uint32_t head[SK__DKIM_SLOTS], *link, x;
+	uint64_t want;
 	size_t k, j, nf = m->nfields;
 	sk_status st = SK_OK;
 
 	if (nf == 0 || n == 0)
 		return SK_OK;
+	/* The header block is capped (SK_DKIM_MAX_HEADER): indexes fit. */
+	if (nf >= UINT32_MAX)
+		return SK_EINTERNAL;
 	if (nf > SK__DKIM_KEYS_STACK) {
-		keys = sk__calloc(nf, sizeof(*keys));
-		if (keys == NULL)
+		ent = sk__calloc(nf, sizeof(*ent));
+		if (ent == NULL)
 			return SK_ENOMEM;
 	}
-	for (j = 0; j < nf; j++)
-		keys[j] = name_key(sk__msg_field_raw(m, j),
-		    m->fields[j].name_len);
-	for (k = 0; k < n && st == SK_OK; k++) {
+	memset(head, 0, sizeof(head));
+	/* Top down, each pushed on its chain: a chain runs bottom up. */
+	for (j = 0; j < nf; j++) {
+		size_t nl = m->fields[j].name_len;
+		unsigned h;
+
+		if (nl == 0)
+			continue;
+		ent[j].key = name_key(sk__msg_field_raw(m, j), nl);
+		h = key_slot(ent[j].key);
+		ent[j].next = head[h];
+		head[h] = (uint32_t)(j + 1);
+	}
+	for (k = 0; k < n; k++) {
 		const char *nm = names[k].p;
 		size_t nlen = names[k].len;
-		uint64_t want = name_key(nm, nlen);
 
-		if (want == 0)
+		if (nlen == 0)
 			continue;
-		/* 5.4.2: instances are taken from the bottom up; names are
-		 * case-insensitive (RFC 5322 1.2.2, RFC 6376 3.7). */
-		for (j = nf; j > 0; j--) {
-			const char *p;
-			size_t t;
-
-			if (keys[j - 1] != want)
-				continue;
-			p = sk__msg_field_raw(m, j - 1);
-			for (t = 1; t < nlen; t++)
-				if (sk__lower(p[t]) != sk__lower(nm[t]))
-					break;
-			if (t == nlen)
+		want = name_key(nm, nlen);
+		link = &head[key_slot(want)];
+		for (x = *link; x != 0; x = *link) {
+			j = x - 1;
+			/* The key holds the first byte: compare the rest. */
+			if (ent[j].key == want &&
+			    same_name(sk__msg_field_raw(m, j) + 1, nm + 1,
+				      nlen - 1))
 				break;
+			link = &ent[j].next;
 		}
-		if (j == 0)
+		if (x == 0)
 			continue;
-		keys[j - 1] = 0;
-		st = sk__dkim_canon_header(c, sk__msg_field_raw(m, j - 1),
-		    m->fields[j - 1].len, out);
+		*link = ent[j].next; /* taken: out of its chain */
+		st = sk__dkim_canon_header(c, sk__msg_field_raw(m, j),
+		    m->fields[j].len, out);
+		if (st != SK_OK)
+			break;
 	}
-	if (keys != stack_keys)
-		sk__free(keys);
+	if (ent != stack_ent)
+		sk__free(ent);
 	return st;
 }

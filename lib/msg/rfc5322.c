@@ -57,7 +57,8 @@ sk__msg_field_is(const struct sk__msg *m, size_t i, const char *name,
 {
 	const struct sk__msg_field *f = &m->fields[i];
 
-	return f->name_len != 0 &&
+	/* The length first: most fields are not the one asked for. */
+	return f->name_len != 0 && f->name_len == name_len &&
 	       sk__eq_nocase(m->hdr.p + f->off, f->name_len, name, name_len);
 }
 
@@ -170,22 +171,44 @@ bare_full(const unsigned char *p)
  * body's common case, blocks of CRLF lines, skipped with one test each.
  */
 #ifdef SK_MSG_AVX2
+/* Bare LFs of the 32 bytes at p (p[-1] readable), as a byte mask. */
+__attribute__((target("avx2"))) static inline __m256i
+bare32(const unsigned char *p)
+{
+	const __m256i lf = _mm256_set1_epi8('\n'), r = _mm256_set1_epi8('\r');
+	__m256i c = _mm256_loadu_si256((const __m256i *)p);
+	__m256i b = _mm256_loadu_si256((const __m256i *)(p - 1));
+
+	return _mm256_andnot_si256(_mm256_cmpeq_epi8(b, r),
+				   _mm256_cmpeq_epi8(c, lf));
+}
+
+/* Four blocks a round (one branch), then two, then one. */
 __attribute__((target("avx2"))) static size_t
 clean_blocks_avx2(const unsigned char *p, size_t b, size_t e)
 {
-	const __m256i lf = _mm256_set1_epi8('\n'), r = _mm256_set1_epi8('\r');
+	__m256i x, y;
 
+	for (; b + 4 * SCAN <= e; b += 4 * SCAN) {
+		x = _mm256_or_si256(
+		    _mm256_or_si256(bare32(p + b), bare32(p + b + 32)),
+		    _mm256_or_si256(bare32(p + b + 64), bare32(p + b + 96)));
+		y = _mm256_or_si256(
+		    _mm256_or_si256(bare32(p + b + 128), bare32(p + b + 160)),
+		    _mm256_or_si256(bare32(p + b + 192), bare32(p + b + 224)));
+		x = _mm256_or_si256(x, y);
+		if (!_mm256_testz_si256(x, x))
+			break;
+	}
+	for (; b + 2 * SCAN <= e; b += 2 * SCAN) {
+		x = _mm256_or_si256(
+		    _mm256_or_si256(bare32(p + b), bare32(p + b + 32)),
+		    _mm256_or_si256(bare32(p + b + 64), bare32(p + b + 96)));
+		if (!_mm256_testz_si256(x, x))
+			break;
+	}
 	for (; b < e; b += SCAN) {
-		__m256i c0 = _mm256_loadu_si256((const __m256i *)(p + b));
-		__m256i c1 = _mm256_loadu_si256((const __m256i *)(p + b + 32));
-		__m256i p0 = _mm256_loadu_si256((const __m256i *)(p + b - 1));
-		__m256i p1 = _mm256_loadu_si256((const __m256i *)(p + b + 31));
-		__m256i x = _mm256_or_si256(
-		    _mm256_andnot_si256(_mm256_cmpeq_epi8(p0, r),
-					_mm256_cmpeq_epi8(c0, lf)),
-		    _mm256_andnot_si256(_mm256_cmpeq_epi8(p1, r),
-					_mm256_cmpeq_epi8(c1, lf)));
-
+		x = _mm256_or_si256(bare32(p + b), bare32(p + b + 32));
 		if (!_mm256_testz_si256(x, x))
 			break;
 	}
@@ -224,7 +247,7 @@ low_bit(uint64_t x)
 }
 
 /* Index of the first ':' in p[0..n), or n. */
-static size_t
+MSG_INLINE size_t
 find_colon(const char *p, size_t n)
 {
 	size_t i = 0;
@@ -245,25 +268,33 @@ find_colon(const char *p, size_t n)
 	return i;
 }
 
+/* Room for one more field record (out of line: the common case has
+ * room, and the header scan then calls nothing per line). */
+__attribute__((noinline)) static sk_status
+grow_fields(struct sk__msg *m)
+{
+	size_t na = m->afields ? m->afields * 2 : 16;
+	struct sk__msg_field *nf;
+
+	nf = sk__realloc(m->fields, na * sizeof(*nf));
+	if (nf == NULL)
+		return SK_ENOMEM;
+	m->fields = nf;
+	m->afields = na;
+	return SK_OK;
+}
+
 /* A new field at hdr offset off, len bytes; its first line's bytes
  * before the line end are p[0..plen) (in the input or the buffer). */
-static sk_status
+MSG_INLINE sk_status
 new_field(struct sk__msg *m, size_t off, size_t len, const char *p,
 	  size_t plen)
 {
 	struct sk__msg_field *f;
 	size_t i, n;
 
-	if (m->nfields == m->afields) {
-		size_t na = m->afields ? m->afields * 2 : 16;
-		struct sk__msg_field *nf;
-
-		nf = sk__realloc(m->fields, na * sizeof(*nf));
-		if (nf == NULL)
-			return SK_ENOMEM;
-		m->fields = nf;
-		m->afields = na;
-	}
+	if (m->nfields == m->afields && grow_fields(m) != SK_OK)
+		return SK_ENOMEM;
 	f = &m->fields[m->nfields++];
 	f->off = off;
 	f->len = len;
@@ -285,7 +316,7 @@ new_field(struct sk__msg *m, size_t off, size_t len, const char *p,
  * with WSP continues the field above, RFC 5322 2.2.3).  Sets
  * m->line_start past it.
  */
-static sk_status
+MSG_INLINE sk_status
 line_done(struct sk__msg *m, size_t off, size_t len, const char *p,
 	  size_t plen)
 {
@@ -448,6 +479,10 @@ header_bytes(struct sk__msg *m, const unsigned char *p, size_t len,
 	/* Pending bytes [run, i) go at hdr offset hdr.len. */
 	size_t i = 0, run = 0, b, k, off, n;
 	bool partial = m->hdr.len > m->line_start, cr;
+	/* A piece grows the block by 2 * len at most (a CR per bare LF):
+	 * when that fits, no line can go over the cap. */
+	bool roomy = m->hdr.len <= m->hdr.cap &&
+	    len <= (m->hdr.cap - m->hdr.len) / 2;
 	sk_status st = SK_OK;
 
 	for (b = 0; b < len; b += SCAN) {
@@ -466,7 +501,8 @@ header_bytes(struct sk__msg *m, const unsigned char *p, size_t len,
 				cr = k > i && p[k - 1] == '\r';
 				off = m->hdr.len + (i - run);
 				n = k + 1 - i + (cr ? 0 : 1);
-				if (n > m->hdr.cap || off > m->hdr.cap - n) {
+				if (!roomy &&
+				    (n > m->hdr.cap || off > m->hdr.cap - n)) {
 					st = SK_ETOOBIG;
 					goto fail;
 				}

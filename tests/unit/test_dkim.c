@@ -913,6 +913,297 @@ test_sig_fields(void)
 	}
 }
 
+/* Parse field (NUL-terminated) from a heap copy of exactly its bytes, so
+ * that ASan sees any read past them. */
+static struct sk__dkim_sig *
+sig_exact(const char *field)
+{
+	size_t n = strlen(field);
+	char *f = malloc(n);
+	struct sk__dkim_sig *sig = NULL;
+
+	if (f == NULL)
+		return NULL;
+	memcpy(f, field, n);
+	if (sk__dkim_sig_parse(f, n, &sig) != SK_OK)
+		sig = NULL;
+	/* the result holds copies: nothing may point into f */
+	memset(f, '#', n);
+	free(f);
+	return sig;
+}
+
+#define SIG_HEAD "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; " \
+		 "s=sel; h=from; bh=" SIG_BH "; b=" SIG_BH
+#define SIG_BH "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+
+/*
+ * The short-value paths of sig.c: values at the very end of the field
+ * (no CRLF, so no 16 readable bytes after them), numbers read in place
+ * (up to 18 digits without overflow checks, more with them), the
+ * lower-case spellings of a=, c= and q= tried first, d= and s= by table,
+ * "from" in h= in any case.
+ */
+static void
+test_sig_values(void)
+{
+	static const struct {
+		const char *tail; /* after SIG_HEAD */
+		const char *reason; /* NULL: usable */
+		long long t, x;
+		const char *canon;
+		int alg;
+	} c[] = {
+		{ "", NULL, -1, -1, "simple/simple", SK_DKIM_RSA_SHA256 },
+		{ "; t=1", NULL, 1, -1, "simple/simple", SK_DKIM_RSA_SHA256 },
+		{ "; t=123456789012345678", NULL, 123456789012345678LL, -1,
+		  "simple/simple", SK_DKIM_RSA_SHA256 },
+		{ "; t=9223372036854775807", NULL, 9223372036854775807LL, -1,
+		  "simple/simple", SK_DKIM_RSA_SHA256 },
+		{ "; t=9223372036854775808", "signature-syntax", -1, -1,
+		  "simple/simple", SK_DKIM_RSA_SHA256 },
+		{ "; t=000000000000000000012", NULL, 12, -1, "simple/simple",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; t=12 34\r\n 5", NULL, 12345, -1, "simple/simple",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; t=12a", "signature-syntax", -1, -1, "simple/simple",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; t=", "signature-syntax", -1, -1, "simple/simple",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; t=5; x=4", "signature-syntax", 5, 4, "simple/simple",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; x=7; t=7", NULL, 7, 7, "simple/simple",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; c=relaxed/relaxed", NULL, -1, -1, "relaxed/relaxed",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; c=relaxed/simple", NULL, -1, -1, "relaxed/simple",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; c=Relaxed/RELAXED", NULL, -1, -1, "relaxed/relaxed",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; c=relaxed", NULL, -1, -1, "relaxed/simple",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; c=simple/relaxed", NULL, -1, -1, "simple/relaxed",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; c=relaxed/relaxedx", "signature-syntax", -1, -1,
+		  "relaxed/simple", SK_DKIM_RSA_SHA256 },
+		{ "; c=relaxed/", "signature-syntax", -1, -1, "relaxed/simple",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; q=dns/txt", NULL, -1, -1, "simple/simple",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; q=DNS/TXT", NULL, -1, -1, "simple/simple",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; q=x:dns/txt", NULL, -1, -1, "simple/simple",
+		  SK_DKIM_RSA_SHA256 },
+		{ "; q=dns/txtx", "signature-syntax", -1, -1, "simple/simple",
+		  SK_DKIM_RSA_SHA256 },
+	};
+	char field[512];
+	struct sk__dkim_sig *sig;
+
+	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		snprintf(field, sizeof(field), "%s%s", SIG_HEAD, c[k].tail);
+		sig = sig_exact(field);
+		if (sig == NULL) {
+			ok(0, "parse %s", c[k].tail);
+			continue;
+		}
+		ok((c[k].reason == NULL ? sig->reason == NULL
+					: sig->reason != NULL &&
+					  strcmp(sig->reason, c[k].reason) ==
+					      0) &&
+			   sig->t == c[k].t && sig->x == c[k].x &&
+			   strcmp(sig->canon_str, c[k].canon) == 0 &&
+			   (int)sig->alg == c[k].alg && sig->alg_known,
+		   "tail \"%s\": reason %s, t=%lld x=%lld, %s", c[k].tail,
+		   sig->reason != NULL ? sig->reason : "none", sig->t, sig->x,
+		   sig->canon_str);
+		sk__dkim_sig_free(sig);
+	}
+
+	/* a= spellings; v= at the end of the field */
+	sig = sig_exact("DKIM-Signature: a=RSA-SHA256; d=example.com; s=sel;"
+			" h=From; bh=" SIG_BH "; b=" SIG_BH "; v=1");
+	ok(sig != NULL && sig->reason == NULL && sig->alg_known &&
+	   sig->alg == SK_DKIM_RSA_SHA256 && strcmp(sig->v, "1") == 0 &&
+	   strcmp(sig->a, "RSA-SHA256") == 0,
+	   "a=RSA-SHA256 folds case; v=1 last in the field");
+	sk__dkim_sig_free(sig);
+	sig = sig_exact("DKIM-Signature: a=rsa-sha1; d=example.com; s=sel;"
+			" h=FROM; bh=" SIG_BH "; b=" SIG_BH "; v=11");
+	ok(sig != NULL && sig->reason != NULL &&
+	   strcmp(sig->reason, "version-unsupported") == 0 &&
+	   sig->alg == SK_DKIM_RSA_SHA1, "v=11 is not v=1; a=rsa-sha1");
+	sk__dkim_sig_free(sig);
+	sig = sig_exact("DKIM-Signature: a=Ed25519-SHA256; d=example.com; "
+			"s=sel; h=fRoM:to; bh=" SIG_BH "; b=" SIG_BH "; v=1");
+	ok(sig != NULL && sig->reason == NULL &&
+	   sig->alg == SK_DKIM_ED25519_SHA256 && sig->nnames == 2,
+	   "a=Ed25519-SHA256; h=fRoM counts as From");
+	sk__dkim_sig_free(sig);
+	sig = sig_exact("DKIM-Signature: a=rsa-sha2566; d=example.com; "
+			"s=sel; h=from; bh=" SIG_BH "; b=" SIG_BH "; v=1");
+	ok(sig != NULL && sig->reason != NULL &&
+	   strcmp(sig->reason, "algorithm-unsupported") == 0 &&
+	   !sig->alg_known, "a=rsa-sha2566 is unknown");
+	sk__dkim_sig_free(sig);
+	/* h= names that look like From but are not */
+	sig = sig_exact("DKIM-Signature: a=rsa-sha256; d=example.com; "
+			"s=sel; h=fro:froms:fr\x6fN:From_; bh=" SIG_BH "; b="
+			SIG_BH "; v=1");
+	ok(sig != NULL && sig->reason != NULL &&
+	   strcmp(sig->reason, "from-not-signed") == 0 && sig->nnames == 4,
+	   "fro, froms, froN, From_ are not From");
+	sk__dkim_sig_free(sig);
+
+	/* d= and s= names, at the end of the field too */
+	static const struct {
+		const char *ds;
+		int good;
+	} names[] = {
+		{ "d=example.com; s=sel", 1 },
+		{ "d=Ex_a-mple.C0M.; s=a.b", 1 },
+		{ "d=example..com; s=sel", 0 },
+		{ "d=.example.com; s=sel", 0 },
+		{ "d=exa!mple.com; s=sel", 0 },
+		{ "d=example.com; s=se/l", 0 },
+		{ "d=example.com; s=", 0 },
+		{ "d=example.com; s=x\r\n .y", 1 },
+		/* labels of 63 and 64 bytes */
+		{ "d=a234567890123456789012345678901234567890123456789012345"
+		  "67890123.com; s=s", 1 },
+		{ "d=a234567890123456789012345678901234567890123456789012345"
+		  "678901234.com; s=s", 0 },
+	};
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		snprintf(field, sizeof(field), "DKIM-Signature: v=1; "
+			 "a=rsa-sha256; h=from; bh=%s; b=%s; %s", SIG_BH,
+			 SIG_BH, names[k].ds);
+		sig = sig_exact(field);
+		ok(sig != NULL && (names[k].good ? sig->reason == NULL
+						 : sig->reason != NULL &&
+						   strcmp(sig->reason,
+							  "signature-syntax") ==
+						       0),
+		   "%s: %s", names[k].ds, names[k].good ? "good" : "bad");
+		sk__dkim_sig_free(sig);
+	}
+	/* A folded s= copied without FWS; the field without b='s value. */
+	sig = sig_exact("DKIM-Signature: v=1; a=rsa-sha256; h=from; bh="
+			SIG_BH "; b=" SIG_BH "; d=example.com; s=x\r\n .y");
+	ok(sig != NULL && strcmp(sig->s, "x.y") == 0 &&
+	   sig->unsigned_field != NULL &&
+	   strstr(sig->unsigned_field, "; b=; d=example.com; s=x\r\n .y") !=
+	       NULL, "folded s= at the end; b= value removed");
+	sk__dkim_sig_free(sig);
+}
+
+/* ------------------------------------------------------------ h17 */
+
+/* A key record: rec with extra tags put before p=. */
+static void
+key_with(struct sk_resolver *r, const char *sel, const struct key *k,
+	 const char *extra)
+{
+	char name[128], rec[2300];
+	const char *p = strstr(k->record, "p=");
+
+	snprintf(name, sizeof(name), "%s._domainkey.example.com", sel);
+	snprintf(rec, sizeof(rec), "v=DKIM1; k=rsa; %s; %s", extra, p);
+	add_key(r, name, rec);
+}
+
+/* Verify base_msg signed with selector sel, the signature field's name
+ * replaced by name (14 bytes) when not NULL: the count of signatures
+ * found and the first one's reason. */
+static const char *
+h17_verify(struct sk_resolver *r, const struct key *k, const char *sel,
+	   const char *name, size_t *count)
+{
+	struct sk_dkim_sign_opts o = {
+		.domain = "example.com", .selector = sel, .hcanon = 1,
+		.bcanon = 1, .timestamp = NOW,
+	};
+	char *h = sign(k, &o, base_msg, strlen(base_msg), 0), *sm;
+	static char why[64];
+	struct sk_dkim_verify *v;
+	size_t len;
+
+	*count = 0;
+	if (h == NULL)
+		return "sign-failed";
+	if (name != NULL)
+		memcpy(h, name, 14);
+	sm = signed_msg(h, base_msg, &len);
+	v = verify(r, sm, len, 0, NULL);
+	*count = sk_dkim_verify_count(v);
+	snprintf(why, sizeof(why), "%s", reason(v, 0));
+	sk_dkim_verify_free(v);
+	free(sm);
+	free(h);
+	return why;
+}
+
+/*
+ * The signature field is found by its name in any case and only by it
+ * (RFC 6376 3.5, names case-insensitive per RFC 5322 1.2.2); the key's
+ * h= and s= lists (3.6.1) are colon-separated, case-insensitive, with
+ * WSP around elements, "*" in s= for any service.
+ */
+static void
+test_h17_names_lists(void)
+{
+	static const struct {
+		const char *sel, *extra, *want;
+	} lists[] = {
+		{ "h1", "h=sha256", "ok" },
+		{ "h2", "h= sha1 : SHA256 ", "ok" },
+		{ "h3", "h=sha1", "key-hash-not-allowed" },
+		{ "h4", "h=sha2:sha256x:sha25", "key-hash-not-allowed" },
+		{ "h5", "h=sha1:", "key-hash-not-allowed" },
+		{ "s1", "s=email", "ok" },
+		{ "s2", "s=tlsrpt : EMAIL", "ok" },
+		{ "s3", "s= * ", "ok" },
+		{ "s4", "s=tlsrpt", "key-not-email" },
+		{ "s5", "s=emails:e-mail:**", "key-not-email" },
+	};
+	static const struct {
+		const char *name;
+		size_t count;
+	} names[] = {
+		{ "DKIM-Signature", 1 }, { "dkim-signature", 1 },
+		{ "dKiM-SiGnAtUrE", 1 }, { "DKIM-SIGNATURE", 1 },
+		{ "DKIM-Signaturf", 0 }, { "EKIM-Signature", 0 },
+		{ "DKIM_Signature", 0 }, { "DKIM\rSignature", 0 },
+		{ "DKIM-Signatur@", 0 }, { "DKIM-SignaturE", 1 },
+	};
+	struct sk_resolver *r;
+	struct key k;
+	size_t i, n;
+	const char *got;
+
+	if (make_key(&k, SK_DKIM_KEY_RSA, 1024) != 0 ||
+	    sk_resolver_new_script(&r, NULL) != SK_OK) {
+		ok(0, "set-up");
+		return;
+	}
+	add_key(r, "n._domainkey.example.com", k.record);
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		key_with(r, lists[i].sel, &k, lists[i].extra);
+		got = h17_verify(r, &k, lists[i].sel, NULL, &n);
+		ok(strcmp(got, lists[i].want) == 0, "key %s: %s (%s)",
+		   lists[i].sel, lists[i].want, got);
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		got = h17_verify(r, &k, "n", names[i].name, &n);
+		ok(n == names[i].count &&
+		   (n == 0 || strcmp(got, "ok") == 0),
+		   "field named %.14s: %zu signature(s) (%s)",
+		   names[i].name, names[i].count, got);
+	}
+	sk_resolver_free(r);
+	sk_dkim_signer_free(k.signer);
+}
+
 int
 main(void)
 {
@@ -923,5 +1214,7 @@ main(void)
 	test_dkimpy();
 	test_round_trips();
 	test_sig_fields();
+	test_sig_values();
+	test_h17_names_lists();
 	return tap_done();
 }

@@ -176,6 +176,70 @@ test_body_random(enum sk_dkim_canon c, bool with_l)
 	free(ref);
 }
 
+/* Canonical text (words, one SP, CRLF lines of 30..89 bytes), n bytes
+ * long, into buf. */
+static void
+regular_text(char *buf, size_t n)
+{
+	size_t i = 0, line = 30 + rnd() % 60, col = 0;
+
+	while (i < n) {
+		if (col + 2 >= line && i + 2 <= n) {
+			buf[i++] = '\r';
+			buf[i++] = '\n';
+			col = 0;
+			line = 30 + rnd() % 60;
+			continue;
+		}
+		buf[i++] = col % 6 == 5 ? ' ' : (char)('a' + rnd() % 26);
+		col++;
+	}
+}
+
+/*
+ * One irregular spot (an HTAB, two SPs, a SP before CRLF) at every
+ * offset of 700 bytes of canonical text: the vector scans of the
+ * relaxed body stop at the first, whichever of their 64-, 32- or 16-byte
+ * steps or the final overlapping load it falls in.
+ */
+static void
+test_body_spots(void)
+{
+	enum { N = 700 };
+	char in[N], base[N], ref[2 * N + 4], why[256] = "";
+	size_t p, kind, bad = 0, cases = 0;
+
+	regular_text(base, N);
+	for (kind = 0; kind < 3; kind++) {
+		for (p = 0; p + 1 < N; p++) {
+			memcpy(in, base, N);
+			if (kind == 0) {
+				if (in[p] == '\r' || in[p] == '\n')
+					continue;
+				in[p] = '\t';
+			} else if (kind == 1) {
+				if (in[p] != ' ' || in[p + 1] == '\r')
+					continue;
+				in[p + 1] = ' ';
+			} else {
+				if (in[p + 1] != '\r' || in[p] == '\n')
+					continue;
+				in[p] = ' ';
+			}
+			cases++;
+			if (!body_once(SK_DKIM_RELAXED, in, N, -1, ref, why,
+				       sizeof(why)) ||
+			    !body_once(SK_DKIM_RELAXED, in + p % 64, N - p % 64,
+				       -1, ref, why, sizeof(why)))
+				if (bad++ == 0)
+					printf("# spot %zu at %zu: %s\n", kind,
+					       p, why);
+		}
+	}
+	is_int(bad, 0, "relaxed body: one irregular spot at each of %zu "
+	       "offsets equals the reference", cases);
+}
+
 /* Fixed cases the reference must itself get right (RFC 6376 3.4.5). */
 static void
 test_reference(void)
@@ -572,6 +636,153 @@ test_hash_headers(void)
 	free(hs);
 }
 
+/*
+ * Property: sk__dkim_hash_headers equals a reference that, for each name,
+ * scans the fields bottom up with a byte-at-a-time case-insensitive
+ * compare (RFC 6376 5.4.2), on random headers.  Field names mix letters
+ * of both cases with bytes one bit-5 flip away from another name byte
+ * ('[' '{', '@' '`', 0xC1 0xE1: equal only for letters), lengths 1..20
+ * (every compare width), repeats, fields without ':', WSP before ':';
+ * h= names are field names with cases flipped, near misses (a non-letter
+ * flipped, one byte longer or shorter) and over-signing.  Each name is
+ * its own allocation of exactly its bytes, so that ASan sees a read past
+ * one.
+ */
+static bool
+ref_same(const char *a, const char *b, size_t n)
+{
+	size_t t;
+
+	for (t = 0; t < n; t++)
+		if (sk__lower(a[t]) != sk__lower(b[t]))
+			return false;
+	return true;
+}
+
+static void
+test_hash_random(void)
+{
+	static const char alpha[] = "aAbBzZmM[{@`-_09\xc1\xe1";
+	enum { NF = 24, NN = 40, HCAP = 4096 };
+	char *hdr = malloc(HCAP), fname[NF][24], *nmem[NN];
+	size_t flen[NF];
+	struct sk__dkim_hname names[NN];
+	struct sk__msg m;
+	struct sk_buf got, want;
+	size_t r, bad = 0, matched = 0;
+
+	if (hdr == NULL) {
+		ok(0, "out of memory");
+		return;
+	}
+	for (r = 0; r < ROUNDS; r++) {
+		size_t nf = 1 + rnd() % NF, nn = rnd() % NN, i, j, t, hl = 0;
+		enum sk_dkim_canon c = rnd() % 2 ? SK_DKIM_RELAXED :
+		    SK_DKIM_SIMPLE;
+		bool taken[NF + 1], good;
+		sk_status st;
+
+		for (i = 0; i < nf; i++) {
+			if (i > 0 && rnd() % 3 == 0) {
+				/* a repeat of an earlier name, maybe recased */
+				j = rnd() % i;
+				flen[i] = flen[j];
+				memcpy(fname[i], fname[j], flen[j]);
+				for (t = 0; t < flen[i]; t++)
+					if (sk__isalpha((unsigned char)
+					    fname[i][t]) && rnd() % 2)
+						fname[i][t] ^= 0x20;
+			} else {
+				flen[i] = 1 + rnd() % 20;
+				for (t = 0; t < flen[i]; t++)
+					fname[i][t] = alpha[rnd() %
+					    (sizeof(alpha) - 1)];
+			}
+			memcpy(hdr + hl, fname[i], flen[i]);
+			hl += flen[i];
+			if (rnd() % 8 == 0) {
+				hl += (size_t)snprintf(hdr + hl, 40,
+				    " no colon %zu\r\n", i);
+			} else {
+				if (rnd() % 6 == 0)
+					hdr[hl++] = rnd() % 2 ? ' ' : '\t';
+				hl += (size_t)snprintf(hdr + hl, 40,
+				    ": v%zu\r\n", i);
+			}
+		}
+		hdr[hl] = '\0';
+		for (i = 0; i < nn; i++) {
+			size_t f = rnd() % nf, n = flen[f];
+			char tmp[24];
+
+			memcpy(tmp, fname[f], n);
+			for (t = 0; t < n; t++) {
+				unsigned char ch = (unsigned char)tmp[t];
+
+				bool flip = strchr("[{@`", ch) != NULL ||
+				    ch >= 0x80;
+
+				if (sk__isalpha(ch) ? rnd() % 2 == 0 :
+				    flip && rnd() % 16 == 0)
+					tmp[t] = (char)(ch ^ 0x20);
+			}
+			if (rnd() % 16 == 0 && n < 23)
+				tmp[n++] = 'a';
+			else if (rnd() % 16 == 0 && n > 1)
+				n--;
+			nmem[i] = malloc(n);
+			if (nmem[i] == NULL)
+				abort();
+			memcpy(nmem[i], tmp, n);
+			names[i].p = nmem[i];
+			names[i].len = n;
+		}
+		sk__msg_init(&m, 1 << 16, NULL, NULL, NULL);
+		sk__buf_init(&got, 1 << 16);
+		sk__buf_init(&want, 1 << 16);
+		st = sk__msg_update(&m, hdr, hl, NULL);
+		if (st == SK_OK)
+			st = sk__msg_finish(&m, NULL);
+		if (st == SK_OK)
+			st = sk__dkim_hash_headers(&m, c, names, nn, &got);
+		/* The reference */
+		memset(taken, 0, sizeof(taken));
+		for (i = 0; i < nn && st == SK_OK; i++) {
+			for (j = m.nfields; j > 0; j--) {
+				const struct sk__msg_field *f =
+				    &m.fields[j - 1];
+
+				if (!taken[j - 1] && f->name_len != 0 &&
+				    f->name_len == names[i].len &&
+				    ref_same(m.hdr.p + f->off, names[i].p,
+					     names[i].len))
+					break;
+			}
+			if (j == 0)
+				continue;
+			taken[j - 1] = true;
+			matched++;
+			st = sk__dkim_canon_header(c, sk__msg_field_raw(&m,
+			    j - 1), m.fields[j - 1].len, &want);
+		}
+		good = st == SK_OK && got.len == want.len &&
+		    (got.len == 0 || memcmp(got.p, want.p, got.len) == 0);
+		if (!good && bad++ == 0)
+			printf("# round %zu: %zu vs %zu bytes\n", r, got.len,
+			       want.len);
+		for (i = 0; i < nn; i++)
+			free(nmem[i]);
+		sk__buf_free(&got);
+		sk__buf_free(&want);
+		sk__msg_free(&m);
+	}
+	is_int(bad, 0, "hash_headers equals the bottom-up reference on %d "
+	       "random headers and h= lists", ROUNDS);
+	ok(matched > (size_t)ROUNDS * 5, "the random h= lists select "
+	   "fields (%zu)", matched);
+	free(hdr);
+}
+
 /* ------------------------------------------------------------ message */
 
 struct got {
@@ -611,6 +822,9 @@ normalize(const char *in, size_t n, char *out)
 	return o;
 }
 
+/* msg_once feeds the input whole, not in random pieces. */
+static bool msg_whole;
+
 static bool
 msg_once(const char *in, size_t n, char *norm, char *why, size_t whylen)
 {
@@ -638,7 +852,7 @@ msg_once(const char *in, size_t n, char *norm, char *why, size_t whylen)
 	while (pos < n) {
 		size_t k = 1 + rnd() % (rnd() % 4 == 0 ? 3 : 300);
 
-		if (k > n - pos)
+		if (msg_whole || k > n - pos)
 			k = n - pos;
 		if (sk__msg_update(&m, in + pos, k, NULL) != SK_OK) {
 			snprintf(why, whylen, "update failed");
@@ -734,6 +948,49 @@ test_msg_random(void)
 	free(norm);
 }
 
+/*
+ * One bare LF at every line end of 2,000 bytes of CRLF body: the block
+ * scans of the splitter (two 64-byte blocks a round, then one) find it
+ * wherever it falls, at each alignment of the body.
+ */
+static void
+test_msg_bare_positions(void)
+{
+	enum { N = 2000, H = 8 };
+	static char in[H + N + 256], norm[2 * (H + N + 256)];
+	char why[256] = "";
+	size_t p, shift, bad = 0, cases = 0;
+
+	for (shift = 0; shift < 8; shift++) {
+		size_t h = H + shift * 21;
+
+		memset(in, 'h', h);
+		memcpy(in, "A: ", 3);
+		memcpy(in + h - 4, "\r\n\r\n", 4);
+		regular_text(in + h, N);
+		for (p = h; p < h + N; p++) {
+			if (in[p] != '\r')
+				continue;
+			in[p] = 'y';
+			cases++;
+			/* whole (the long block runs), then in pieces */
+			msg_whole = true;
+			if (!msg_once(in, h + N, norm, why, sizeof(why)))
+				if (bad++ == 0)
+					printf("# bare LF at %zu: %s\n", p,
+					       why);
+			msg_whole = false;
+			if (!msg_once(in, h + N, norm, why, sizeof(why)))
+				if (bad++ == 0)
+					printf("# bare LF at %zu: %s\n", p,
+					       why);
+			in[p] = '\r';
+		}
+	}
+	is_int(bad, 0, "a bare LF at each of %zu line ends of a CRLF body "
+	       "is found", cases);
+}
+
 int
 main(void)
 {
@@ -744,9 +1001,12 @@ main(void)
 	test_body_random(SK_DKIM_SIMPLE, true);
 	test_body_random(SK_DKIM_RELAXED, true);
 	test_msg_random();
+	test_msg_bare_positions();
+	test_body_spots();
 	test_ref_header();
 	test_header_random();
 	test_header_sweep();
 	test_hash_headers();
+	test_hash_random();
 	return tap_done();
 }

@@ -319,6 +319,59 @@ test_property(void)
 		printf("# first mismatch: %s\n", first);
 }
 
+/*
+ * Property of the header cap on random messages, caps around the header
+ * block's size and random pieces (the splitter skips the per-line check
+ * when a piece cannot reach the cap): SK_ETOOBIG exactly when the block
+ * is longer than the cap, and then the fields whose lines end within the
+ * cap are kept, no more.
+ */
+static void
+test_cap_property(void)
+{
+	size_t cuts[MAXMSG];
+	int bad = 0, k;
+
+	for (k = 0; k < 2000; k++) {
+		size_t len = gen_small(MSG), nc, j, cap, nf = 0, e;
+		sk_status st, want;
+
+		ref_split(MSG, len, &REF);
+		cap = below(REF.hlen + 3);
+		nc = below(6);
+		for (j = 0; j < nc; j++)
+			cuts[j] = below(len + 1);
+		for (j = 1; j < nc; j++) {      /* insertion sort */
+			size_t v = cuts[j], q = j;
+
+			while (q > 0 && cuts[q - 1] > v) {
+				cuts[q] = cuts[q - 1];
+				q--;
+			}
+			cuts[q] = v;
+		}
+		st = feed(MSG, len, cuts, nc, cap);
+		want = REF.hlen > cap ? SK_ETOOBIG : SK_OK;
+		/* Fields whose first line ends within the cap. */
+		for (j = 0; j < REF.nf; j++) {
+			e = REF.f[j].off;
+			while (REF.hdr[e] != '\n')
+				e++;
+			if (e + 1 <= cap)
+				nf++;
+		}
+		if (st != want || M.hdr.len > cap ||
+		    (want == SK_OK ? *differs() != '\0' : M.nfields != nf)) {
+			if (bad++ == 0)
+				printf("# cap %zu of %zu: status %d, %zu "
+				       "fields (want %zu)\n", cap, REF.hlen,
+				       (int)st, M.nfields, nf);
+		}
+	}
+	is_int(bad, 0, "random messages, caps and pieces: SK_ETOOBIG "
+	       "exactly over the cap, the fields that fit kept");
+}
+
 /* ----- targeted cases */
 
 /* Feed s whole, in two pieces at cut, and byte by byte; all must match
@@ -548,6 +601,7 @@ main(void)
 	test_cap();
 	test_header_error_and_reset();
 	test_property();
+	test_cap_property();
 	sk__msg_free(&M);
 	return tap_done();
 }
