@@ -198,6 +198,27 @@ below(size_t n)
 	return n ? (size_t)(rnd() % n) : 0;
 }
 
+/* Fewer than `most` sorted cut points in [0, len] (some equal: empty
+ * pieces); returns how many. */
+static size_t
+random_cuts(size_t *cuts, size_t most, size_t len)
+{
+	size_t nc = below(most), j;
+
+	for (j = 0; j < nc; j++)
+		cuts[j] = below(len + 1);
+	for (j = 1; j < nc; j++) {      /* insertion sort */
+		size_t v = cuts[j], q = j;
+
+		while (q > 0 && cuts[q - 1] > v) {
+			cuts[q] = cuts[q - 1];
+			q--;
+		}
+		cuts[q] = v;
+	}
+	return nc;
+}
+
 static const char ALPHA[] = "\r\n\r\n\n\n  \t::abcXY-\r\n";
 
 static unsigned char
@@ -282,18 +303,7 @@ test_property(void)
 				first = "whole";
 		}
 		/* (b) random pieces (some empty) */
-		nc = below(8);
-		for (j = 0; j < nc; j++)
-			cuts[j] = below(len + 1);
-		for (j = 1; j < nc; j++) {      /* insertion sort */
-			size_t v = cuts[j], q = j;
-
-			while (q > 0 && cuts[q - 1] > v) {
-				cuts[q] = cuts[q - 1];
-				q--;
-			}
-			cuts[q] = v;
-		}
+		nc = random_cuts(cuts, 8, len);
 		if (feed(MSG, len, cuts, nc, 3 * MAXMSG) != SK_OK ||
 		    *(d = differs()) != '\0') {
 			if (bad_split++ == 0 && first == NULL)
@@ -338,18 +348,7 @@ test_cap_property(void)
 
 		ref_split(MSG, len, &REF);
 		cap = below(REF.hlen + 3);
-		nc = below(6);
-		for (j = 0; j < nc; j++)
-			cuts[j] = below(len + 1);
-		for (j = 1; j < nc; j++) {      /* insertion sort */
-			size_t v = cuts[j], q = j;
-
-			while (q > 0 && cuts[q - 1] > v) {
-				cuts[q] = cuts[q - 1];
-				q--;
-			}
-			cuts[q] = v;
-		}
+		nc = random_cuts(cuts, 6, len);
 		st = feed(MSG, len, cuts, nc, cap);
 		want = REF.hlen > cap ? SK_ETOOBIG : SK_OK;
 		/* Fields whose first line ends within the cap. */
