@@ -87,15 +87,13 @@ sk__audit_add(struct au_ctx *x, const char *group, const char *id,
 	if (x->st != SK_OK)
 		return;
 	if (a->n == a->alloc) {
-		size_t na = a->alloc ? a->alloc * 2 : 64;
-		struct item *nv = sk__realloc(a->v, na * sizeof(*nv));
+		struct item *nv = sk__grow(a->v, &a->alloc, sizeof(*nv), 64);
 
 		if (nv == NULL) {
 			x->st = SK_ENOMEM;
 			return;
 		}
 		a->v = nv;
-		a->alloc = na;
 	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);

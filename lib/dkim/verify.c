@@ -328,13 +328,11 @@ add_sig(struct sk_dkim_verify *v, size_t field)
 	sk_status st;
 
 	if (v->nsigs == v->asigs) {
-		size_t na = v->asigs ? v->asigs * 2 : 4;
-		struct vsig *ns = sk__realloc(v->sigs, na * sizeof(*ns));
+		struct vsig *ns = sk__grow(v->sigs, &v->asigs, sizeof(*ns), 4);
 
 		if (ns == NULL)
 			return SK_ENOMEM;
 		v->sigs = ns;
-		v->asigs = na;
 	}
 	s = &v->sigs[v->nsigs];
 	memset(s, 0, sizeof(*s));

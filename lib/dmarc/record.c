@@ -419,15 +419,12 @@ add_problem(struct sk__dmarc_rec *r, enum sk_dmarc_tag tag, size_t off,
 	if (r == NULL || r->st != SK_OK)
 		return;
 	if (r->pub.nproblems == r->problems_alloc) {
-		size_t na = r->problems_alloc ? r->problems_alloc * 2 : 8;
-
-		pr = sk__realloc(r->problems, na * sizeof(*pr));
+		pr = sk__grow(r->problems, &r->problems_alloc, sizeof(*pr), 8);
 		if (pr == NULL) {
 			r->st = SK_ENOMEM;
 			return;
 		}
 		r->problems = pr;
-		r->problems_alloc = na;
 		r->pub.problems = pr;
 	}
 	sk__buf_init(&b, 1024);
@@ -699,16 +696,13 @@ add_tag(struct sk__dmarc_rec *r)
 	struct sk_dmarc_tagval *t;
 
 	if (r->pub.ntags == r->tags_alloc) {
-		size_t na = r->tags_alloc ? r->tags_alloc * 2 : 16;
-
-		t = sk__realloc(r->tags, na * sizeof(*t));
+		t = sk__grow(r->tags, &r->tags_alloc, sizeof(*t), 16);
 		if (t == NULL) {
 			r->st = SK_ENOMEM;
 			return NULL;
 		}
 		r->tags = t;
 		r->pub.tags = t;
-		r->tags_alloc = na;
 	}
 	t = &r->tags[r->pub.ntags++];
 	memset(t, 0, sizeof(*t));

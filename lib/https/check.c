@@ -49,8 +49,7 @@ pool_keep(struct sk_https_report *rep, char *s)
 		return "";
 	}
 	if (rep->npool == rep->apool) {
-		size_t na = rep->apool ? rep->apool * 2 : 32;
-		char **nv = sk__realloc(rep->pool, na * sizeof(*nv));
+		char **nv = sk__grow(rep->pool, &rep->apool, sizeof(*nv), 32);
 
 		if (nv == NULL) {
 			sk__free(s);
@@ -58,7 +57,6 @@ pool_keep(struct sk_https_report *rep, char *s)
 			return "";
 		}
 		rep->pool = nv;
-		rep->apool = na;
 	}
 	rep->pool[rep->npool++] = s;
 	return s;
@@ -96,16 +94,14 @@ add(struct sk_https_report *rep, const char *id, const char *host,
 	if (rep->st != SK_OK)
 		return;
 	if (rep->nchecks == rep->achecks) {
-		size_t na = rep->achecks ? rep->achecks * 2 : 16;
-		struct sk_check *nv = sk__realloc(rep->checks,
-						  na * sizeof(*nv));
+		struct sk_check *nv = sk__grow(rep->checks, &rep->achecks,
+					       sizeof(*nv), 16);
 
 		if (nv == NULL) {
 			rep->st = SK_ENOMEM;
 			return;
 		}
 		rep->checks = nv;
-		rep->achecks = na;
 	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);

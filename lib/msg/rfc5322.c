@@ -273,14 +273,12 @@ find_colon(const char *p, size_t n)
 __attribute__((noinline)) static sk_status
 grow_fields(struct sk__msg *m)
 {
-	size_t na = m->afields ? m->afields * 2 : 16;
-	struct sk__msg_field *nf;
+	struct sk__msg_field *nf = sk__grow(m->fields, &m->afields,
+					    sizeof(*nf), 16);
 
-	nf = sk__realloc(m->fields, na * sizeof(*nf));
 	if (nf == NULL)
 		return SK_ENOMEM;
 	m->fields = nf;
-	m->afields = na;
 	return SK_OK;
 }
 

@@ -114,13 +114,11 @@ sk_domainset_add(struct sk_domainset *s, enum sk_domain_kind kind,
 					  name);
 	}
 	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct dpat *nv = sk__realloc(s->v, cap * sizeof(*nv));
+		struct dpat *nv = sk__grow(s->v, &s->cap, sizeof(*nv), 16);
 
 		if (nv == NULL)
 			return sk__err(err, SK_ENOMEM, "out of memory");
 		s->v = nv;
-		s->cap = cap;
 	}
 	copy = sk__strndup(len > 0 ? name : "", len);
 	if (copy == NULL)

@@ -303,13 +303,10 @@ push_blk(struct rctx *x, size_t *alloc, const struct sk_cidr *c)
 	struct blk *nb;
 
 	if (x->nblk == *alloc) {
-		size_t n = *alloc ? *alloc * 2 : 32;
-
-		nb = sk__realloc(x->blk, n * sizeof(*nb));
+		nb = sk__grow(x->blk, alloc, sizeof(*nb), 32);
 		if (nb == NULL)
 			return SK_ENOMEM;
 		x->blk = nb;
-		*alloc = n;
 	}
 	x->blk[x->nblk].c = *c;
 	sk__cidr_rng(c, &x->blk[x->nblk].r);

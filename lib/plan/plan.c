@@ -443,16 +443,14 @@ rec_add(struct build *b, enum sk_plan_action act, const char *purpose,
 	if (b->st != SK_OK)
 		return;
 	if (pl->n == pl->a) {
-		size_t na = pl->a ? pl->a * 2 : 32;
-		struct sk__plan_rec *nv = sk__realloc(pl->v,
-						      na * sizeof(*nv));
+		struct sk__plan_rec *nv = sk__grow(pl->v, &pl->a, sizeof(*nv),
+						   32);
 
 		if (nv == NULL) {
 			nomem(b);
 			return;
 		}
 		pl->v = nv;
-		pl->a = na;
 	}
 	r = &pl->v[pl->n];
 	memset(r, 0, sizeof(*r));
@@ -561,15 +559,13 @@ zc_put(struct build *b, const char *name, const char *zone)
 	struct zc_ent *e;
 
 	if (b->nzc == b->azc) {
-		size_t na = b->azc ? b->azc * 2 : 32;
-		struct zc_ent *nv = sk__realloc(b->zc, na * sizeof(*nv));
+		struct zc_ent *nv = sk__grow(b->zc, &b->azc, sizeof(*nv), 32);
 
 		if (nv == NULL) {
 			nomem(b);
 			return;
 		}
 		b->zc = nv;
-		b->azc = na;
 	}
 	e = &b->zc[b->nzc];
 	e->name = name_dup(name);
@@ -874,8 +870,7 @@ terms_add(struct build *b, struct terms *t, char *s)
 		}
 	}
 	if (t->n == t->a) {
-		size_t na = t->a ? t->a * 2 : 8;
-		char **nv = sk__realloc(t->v, na * sizeof(*nv));
+		char **nv = sk__grow(t->v, &t->a, sizeof(*nv), 8);
 
 		if (nv == NULL) {
 			sk__free(s);
@@ -883,7 +878,6 @@ terms_add(struct build *b, struct terms *t, char *s)
 			return;
 		}
 		t->v = nv;
-		t->a = na;
 	}
 	t->v[t->n++] = s;
 }

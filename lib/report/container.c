@@ -648,8 +648,7 @@ read_dir(struct sk__rctx *c, const char *path, unsigned depth)
 		if (maildir && strcmp(de->d_name, "tmp") == 0)
 			continue;
 		if (n == a) {
-			a = a ? a * 2 : 64;
-			nn = sk__realloc(names, a * sizeof(*names));
+			nn = sk__grow(names, &a, sizeof(*names), 64);
 			if (nn == NULL)
 				break;
 			names = nn;

@@ -161,13 +161,11 @@ need(struct eval *ev, const char *name, uint16_t type,
 	if (n == 0)
 		return 0;
 	if (ev->nq == ev->aq) {
-		size_t na = ev->aq ? ev->aq * 2 : 16;
-		struct qent **nqv = sk__realloc(ev->q, na * sizeof(*nqv));
+		struct qent **nqv = sk__grow(ev->q, &ev->aq, sizeof(*nqv), 16);
 
 		if (nqv == NULL)
 			return SK_ENOMEM;
 		ev->q = nqv;
-		ev->aq = na;
 	}
 	q = sk__calloc(1, sizeof(*q));
 	if (q == NULL)
@@ -479,13 +477,12 @@ get_record(struct eval *ev, const char *domain, struct rent **out)
 	if (ans_status(a) == SK_DNS_TEMPFAIL)
 		return temperror(ev, a, domain, SK_DNS_TXT);
 	if (ev->nrecs == ev->arecs) {
-		size_t na = ev->arecs ? ev->arecs * 2 : 8;
-		struct rent *nr = sk__realloc(ev->recs, na * sizeof(*nr));
+		struct rent *nr = sk__grow(ev->recs, &ev->arecs, sizeof(*nr),
+					   8);
 
 		if (nr == NULL)
 			return SK_ENOMEM;
 		ev->recs = nr;
-		ev->arecs = na;
 	}
 	re = &ev->recs[ev->nrecs];
 	memset(re, 0, sizeof(*re));

@@ -135,16 +135,14 @@ load_todo(struct sk_store *s, struct enrich *e, int64_t now,
 		    e->slots[0].ip))
 			continue;
 		if (e->n == cap) {
-			size_t ncap = cap ? 2 * cap : 256;
-			void *q = sk__realloc(e->slots,
-					      ncap * sizeof(*e->slots));
+			void *q = sk__grow(e->slots, &cap, sizeof(*e->slots),
+					   256);
 
 			if (q == NULL) {
 				sqlite3_finalize(st);
 				return sk__err(err, SK_ENOMEM, "out of memory");
 			}
 			e->slots = q;
-			cap = ncap;
 		}
 		memset(&e->slots[e->n], 0, sizeof(e->slots[0]));
 		e->slots[e->n].e = e;

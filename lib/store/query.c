@@ -225,16 +225,14 @@ summary_days(struct sk_store *s, const struct sk_report_filter *f,
 		if (step != SQLITE_ROW)
 			break;
 		if (sum->ndays == cap) {
-			size_t ncap = cap ? 2 * cap : 32;
-			void *n = sk__realloc(sum->days,
-					      ncap * sizeof(*sum->days));
+			void *n = sk__grow(sum->days, &cap, sizeof(*sum->days),
+					   32);
 
 			if (n == NULL) {
 				sqlite3_finalize(st);
 				return sk__err(err, SK_ENOMEM, "out of memory");
 			}
 			sum->days = n;
-			cap = ncap;
 		}
 		sum->days[sum->ndays].day = sqlite3_column_int64(st, 0);
 		tally(st, &sum->days[sum->ndays].t);
@@ -268,14 +266,12 @@ summary_sources(struct sk_store *s, const struct sk_report_filter *f,
 		if (step != SQLITE_ROW)
 			break;
 		if (sum->nsources == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			void *n = sk__realloc(sum->sources,
-					      ncap * sizeof(*sum->sources));
+			void *n = sk__grow(sum->sources, &cap,
+					   sizeof(*sum->sources), 64);
 
 			if (n == NULL)
 				goto nomem;
 			sum->sources = n;
-			cap = ncap;
 		}
 		src = &sum->sources[sum->nsources];
 		memset(src, 0, sizeof(*src));

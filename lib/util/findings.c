@@ -37,15 +37,13 @@ sk__findings_vadd(struct sk_findings *f, enum sk_severity sev,
 	if (f == NULL || f->st != SK_OK)
 		return;
 	if (f->n == f->a) {
-		size_t na = f->a ? f->a * 2 : 16;
-		struct item *nv = sk__realloc(f->v, na * sizeof(*nv));
+		struct item *nv = sk__grow(f->v, &f->a, sizeof(*nv), 16);
 
 		if (nv == NULL) {
 			f->st = SK_ENOMEM;
 			return;
 		}
 		f->v = nv;
-		f->a = na;
 	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	it = &f->v[f->n];

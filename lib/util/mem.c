@@ -3,6 +3,7 @@
  * (sk_test_fail_alloc_after), after SQLite's FAULTSIM and curl's torture
  * tests.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -55,6 +56,25 @@ void
 sk__free(void *p)
 {
 	free(p);
+}
+
+void *
+sk__grow(void *p, size_t *cap, size_t size, size_t first)
+{
+	size_t n = *cap ? *cap : first;
+	void *np;
+
+	if (*cap != 0) {
+		if (n > SIZE_MAX / 2)
+			return NULL;
+		n *= 2;
+	}
+	if (size != 0 && n > SIZE_MAX / size)
+		return NULL;
+	np = sk__realloc(p, n * size);
+	if (np != NULL)
+		*cap = n;
+	return np;
 }
 
 char *

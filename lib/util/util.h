@@ -24,6 +24,11 @@ char *sk__strdup(const char *s);
 char *sk__strndup(const char *s, size_t n);
 /* Wipe then free (for key material and buffers that held it). */
 void sk__freezero(void *p, size_t n);
+/* A growable array's next size: p (with *cap elements of `size` bytes)
+ * reallocated to twice *cap elements, or `first` when *cap is 0; *cap
+ * updated.  NULL when out of memory or the size overflows, with p and
+ * *cap untouched. */
+void *sk__grow(void *p, size_t *cap, size_t size, size_t first);
 
 /* ----- errors (err.c) */
 /* Fill err (if non-NULL) and return code.  msg is printf-style. */

@@ -153,6 +153,39 @@ test_alloc_failure(void)
 	sk__free(p);
 }
 
+/* sk__grow: first size, doubling, contents kept; on overflow or failure
+ * the array and its capacity stay as they were. */
+static void
+test_grow(void)
+{
+	size_t cap = 0, i;
+	int *v = NULL, *nv;
+	int same = 1;
+
+	v = sk__grow(v, &cap, sizeof(*v), 4);
+	is_int((int)cap, 4, "first growth: the first size");
+	for (i = 0; i < 4; i++)
+		v[i] = (int)i * 7;
+	nv = sk__grow(v, &cap, sizeof(*v), 4);
+	ok(nv != NULL && cap == 8, "second growth doubles");
+	v = nv;
+	for (i = 0; i < 4; i++)
+		same &= v[i] == (int)i * 7;
+	ok(same, "contents kept");
+	sk_test_fail_alloc_after(0);
+	nv = sk__grow(v, &cap, sizeof(*v), 4);
+	sk_test_fail_alloc_after(SIZE_MAX);
+	ok(nv == NULL && cap == 8 && v[3] == 21,
+	   "allocation failure: array and capacity untouched");
+	cap = SIZE_MAX / 2 + 1;
+	ok(sk__grow(v, &cap, 1, 4) == NULL && cap == SIZE_MAX / 2 + 1,
+	   "capacity overflow refused");
+	cap = SIZE_MAX / 16 + 1;
+	ok(sk__grow(v, &cap, 8, 4) == NULL && cap == SIZE_MAX / 16 + 1,
+	   "byte size overflow refused");
+	sk__free(v);
+}
+
 int
 main(void)
 {
@@ -163,5 +196,6 @@ main(void)
 	test_base64_lenient();
 	test_utf8();
 	test_alloc_failure();
+	test_grow();
 	return tap_done();
 }
