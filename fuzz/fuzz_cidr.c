@@ -17,14 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <senderkit/net.h>
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void
 one_ip(const char *s, size_t n)

@@ -15,14 +15,7 @@
 #include <string.h>
 #include <senderkit/profile.h>
 #include "profile/profile_internal.h"
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static const char profile_text[] =
 	"[profile]\nid = fuzz\nas_of = 2026-11-23\n"

@@ -9,14 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dkim/sigcanon.h"
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void
 body(enum sk_dkim_canon c, const char *p, size_t n, size_t split)

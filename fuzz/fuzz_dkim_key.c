@@ -12,12 +12,7 @@
 #include <string.h>
 #include <senderkit/dkim.h>
 #include "util/util.h"
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
+#include "fuzz.h"
 
 static const char *const fatal_ids[] = {
 	"dkim-syntax", "dkim-version", "dkim-base64",
@@ -51,8 +46,6 @@ quoted(const uint8_t *p, size_t n)
 		i++;
 	return i < n && (p[i] == '"' || p[i] == '(');
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -11,12 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dkim/dkim_internal.h"
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
+#include "fuzz.h"
 
 static bool
 fws(unsigned char c)
@@ -110,8 +105,6 @@ check_base64(const char *text, size_t size)
 	sk__free(out);
 	sk__free(out2);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -9,14 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <senderkit/dkim.h>
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static const char *const keys[][2] = {
 	{ "brisbane._domainkey.football.example.com",

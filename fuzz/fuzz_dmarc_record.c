@@ -11,14 +11,7 @@
 #include <string.h>
 #include <senderkit/dmarc.h>
 #include "util/util.h"
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static const char *
 yn(bool b)

@@ -7,8 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "dns/dns_internal.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void
 touch(const struct sk_dns_answer *a)

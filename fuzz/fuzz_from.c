@@ -14,14 +14,7 @@
 #include <string.h>
 #include <senderkit/dmarc.h>
 #include "msg/msg_internal.h"
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static struct sk__addr_list L;
 

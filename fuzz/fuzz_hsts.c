@@ -14,14 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <senderkit/https.h>
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void
 header(const char *s, size_t n)

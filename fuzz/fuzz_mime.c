@@ -8,14 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <senderkit/report.h>
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 struct seen {
 	long open;

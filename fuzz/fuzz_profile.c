@@ -10,14 +10,7 @@
 #include <string.h>
 #include <senderkit/profile.h>
 #include "profile/profile_internal.h"
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void
 check_expand(const struct sk_profile *p)

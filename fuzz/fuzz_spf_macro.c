@@ -10,14 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <senderkit/spf.h>
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static sk_status
 run(const uint8_t *data, size_t size, bool exp, size_t outsz,

@@ -10,12 +10,7 @@
 #include <string.h>
 #include <senderkit/spf.h>
 #include "util/util.h"
-
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c))                                                 \
-			abort();                                          \
-	} while (0)
+#include "fuzz.h"
 
 static void
 in_term(const struct sk_spf_term *t, const char *p, size_t n)
@@ -24,8 +19,6 @@ in_term(const struct sk_spf_term *t, const char *p, size_t n)
 		return;
 	CHECK(p >= t->text && p + n <= t->text + t->text_len);
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

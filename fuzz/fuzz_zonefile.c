@@ -6,8 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <senderkit/dns.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void
 touch(const struct sk_dns_answer *a)
