@@ -23,7 +23,7 @@ import tempfile
 import time
 
 from nsdharness import (HarnessError, LOOPBACK, free_port, udp_query,
-                        zone_origin)
+                        zone_list)
 
 KNOTD_BIN = "/usr/sbin/knotd"
 KNOTC_BIN = "/usr/sbin/knotc"
@@ -38,13 +38,7 @@ class Knot:
     """A knotd on 127.0.0.1 serving (and accepting updates for) zones."""
 
     def __init__(self, zones, port=None, start_timeout=15.0):
-        self.zones = []
-        for z in zones:
-            if isinstance(z, (tuple, list)):
-                origin, path = z
-            else:
-                origin, path = zone_origin(z), z
-            self.zones.append((origin, os.path.abspath(path)))
+        self.zones = zone_list(zones)
         self.fixed_port = port
         self.port = None
         self.start_timeout = start_timeout

@@ -140,6 +140,19 @@ def zone_origin(path):
     return base[:-len(".zone")]
 
 
+def zone_list(zones):
+    """[(origin, absolute path)] from paths named <origin>.zone or
+    (origin, path) pairs, as the NSD and Knot harnesses take them."""
+    out = []
+    for z in zones:
+        if isinstance(z, (tuple, list)):
+            origin, path = z
+        else:
+            origin, path = zone_origin(z), z
+        out.append((origin, os.path.abspath(path)))
+    return out
+
+
 class NSD:
     """An NSD instance on 127.0.0.1 serving the given zone files.
 
@@ -154,13 +167,7 @@ class NSD:
     def __init__(self, zones, port=None, workdir=None, server_count=1,
                  verbosity=1, start_timeout=15.0, address=LOOPBACK):
         self.address = _check_loopback(address)
-        self.zones = []
-        for z in zones:
-            if isinstance(z, (tuple, list)):
-                origin, path = z
-            else:
-                origin, path = zone_origin(z), z
-            self.zones.append((origin, os.path.abspath(path)))
+        self.zones = zone_list(zones)
         self.fixed_port = port
         self.port = None
         self.server_count = server_count
