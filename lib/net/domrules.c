@@ -496,7 +496,8 @@ sk_rules_parse_domains(const char *text, size_t len,
 		       struct sk_err *err)
 {
 	struct dp p;
-	const char *nul, *line, *nl;
+	const char *line, *nl;
+	sk_status st;
 	size_t ll, rest;
 
 	if (nfound != NULL)
@@ -505,13 +506,9 @@ sk_rules_parse_domains(const char *text, size_t len,
 	    ((int)fmt != SK_DRULES_SQUID && fmt != SK_DRULES_PAC &&
 	     fmt != SK_DRULES_HOSTS))
 		return sk__err(err, SK_EINVAL, "no text, set or format");
-	if (len > SK_INI_MAX_FILE)
-		return sk__err(err, SK_ETOOBIG, "rules file over %u bytes",
-			       SK_INI_MAX_FILE);
-	nul = len > 0 ? memchr(text, '\0', len) : NULL;
-	if (nul != NULL)
-		return sk__err_at(err, SK_ESYNTAX, (size_t)(nul - text),
-				  "NUL byte in a rules file");
+	st = sk__rules_text_check(text, len, err);
+	if (st != SK_OK)
+		return st;
 	memset(&p, 0, sizeof(p));
 	p.into = into;
 	p.err = err;

@@ -103,4 +103,10 @@ bool sk__host_valid(const char *s, size_t len);
 bool sk__domainset_any_below(const struct sk_domainset *s, const char *name,
 			     size_t len);
 
+/* A rules file's text as sk_rules_parse() and sk_domain_rules_parse()
+ * take it: at most SK_INI_MAX_FILE bytes, no NUL byte (reported at its
+ * offset). */
+sk_status sk__rules_text_check(const char *text, size_t len,
+			       struct sk_err *err);
+
 #endif /* SK_NET_INTERNAL_H */

@@ -304,12 +304,28 @@ csv_line(struct rp *p, const char *s, size_t len)
 	}
 }
 
+sk_status
+sk__rules_text_check(const char *text, size_t len, struct sk_err *err)
+{
+	const char *nul;
+
+	if (len > SK_INI_MAX_FILE)
+		return sk__err(err, SK_ETOOBIG, "rules file over %u bytes",
+			       SK_INI_MAX_FILE);
+	nul = len > 0 ? memchr(text, '\0', len) : NULL;
+	if (nul != NULL)
+		return sk__err_at(err, SK_ESYNTAX, (size_t)(nul - text),
+				  "NUL byte in a rules file");
+	return SK_OK;
+}
+
 SK_API sk_status
 sk_rules_parse(const char *text, size_t len, enum sk_rules_format fmt,
 	       struct sk_cidrset *into, size_t *nfound, struct sk_err *err)
 {
 	struct rp p;
-	const char *nul, *line, *nl;
+	const char *line, *nl;
+	sk_status st;
 	size_t ll, rest;
 	bool in_elems = false;
 
@@ -318,13 +334,9 @@ sk_rules_parse(const char *text, size_t len, enum sk_rules_format fmt,
 	if ((text == NULL && len > 0) || into == NULL ||
 	    (int)fmt < SK_RULES_NFTABLES || fmt > SK_RULES_TEXT)
 		return sk__err(err, SK_EINVAL, "no text, set or format");
-	if (len > SK_INI_MAX_FILE)
-		return sk__err(err, SK_ETOOBIG, "rules file over %u bytes",
-			       SK_INI_MAX_FILE);
-	nul = len > 0 ? memchr(text, '\0', len) : NULL;
-	if (nul != NULL)
-		return sk__err_at(err, SK_ESYNTAX, (size_t)(nul - text),
-				  "NUL byte in a rules file");
+	st = sk__rules_text_check(text, len, err);
+	if (st != SK_OK)
+		return st;
 	memset(&p, 0, sizeof(p));
 	p.into = into;
 	p.err = err;
