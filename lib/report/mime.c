@@ -299,15 +299,83 @@ leaf(struct sk__rctx *c, const char *name, const struct part *pt,
 	return 1;
 }
 
+/*
+ * The body parts of a multipart entity (RFC 2046 section 5.1.1):
+ * delimiter lines "--boundary", the last one "--boundary--"; the CRLF
+ * before a delimiter belongs to it.  An unterminated last part is taken
+ * as it is.
+ */
+struct parts {
+	const uint8_t *p;
+	size_t len, i, start, blen;
+	const char *boundary;
+	bool in, done;
+};
+
+static void
+parts_init(struct parts *it, const uint8_t *p, size_t len, size_t body,
+	   const char *boundary)
+{
+	memset(it, 0, sizeof(*it));
+	it->p = p;
+	it->len = len;
+	it->i = body;
+	it->boundary = boundary;
+	it->blen = strlen(boundary);
+}
+
+/* The next part as [*ps, *pe) of p; false when none is left. */
+static bool
+next_part(struct parts *it, size_t *ps, size_t *pe)
+{
+	const uint8_t *p = it->p;
+	size_t blen = it->blen;
+
+	while (!it->done && it->i < it->len) {
+		size_t i = it->i, e = line_end(p, it->len, i);
+		size_t l = line_len(p, i, e), start = it->start, end = i;
+		bool had = it->in;
+
+		it->i = e;
+		if (l < blen + 2 || p[i] != '-' || p[i + 1] != '-' ||
+		    memcmp(p + i + 2, it->boundary, blen) != 0)
+			continue;
+		if (l >= blen + 4 && p[i + 2 + blen] == '-' &&
+		    p[i + 3 + blen] == '-') {
+			it->done = true;
+			it->in = false;
+		} else {
+			it->in = true;
+			it->start = e;
+		}
+		if (had) {
+			if (end > start && p[end - 1] == '\n')
+				end--;
+			if (end > start && p[end - 1] == '\r')
+				end--;
+			*ps = start;
+			*pe = end;
+			return true;
+		}
+	}
+	if (!it->done && it->in && it->start < it->len) {
+		it->done = true;
+		*ps = it->start;
+		*pe = it->len;
+		return true;
+	}
+	return false;
+}
+
 unsigned
 sk__mime_walk(struct sk__rctx *c, const char *name, const uint8_t *p,
 	      size_t len, unsigned depth)
 {
 	char sub[SK__REPORT_NAME_MAX];
 	struct part pt;
-	size_t hlen, body, blen, i, e, start = 0, l;
-	unsigned found = 0, nparts = 0;
-	bool in = false;
+	struct parts it;
+	size_t hlen, body, ps, pe;
+	unsigned found = 0;
 
 	if (depth > c->lim.max_mime_depth) {
 		sk__report_fail(c, name, SK_ETOOBIG, "MIME parts nested deeper "
@@ -328,37 +396,9 @@ sk__mime_walk(struct sk__rctx *c, const char *name, const uint8_t *p,
 	}
 	if (pt.boundary[0] == '\0')
 		return 0;
-	blen = strlen(pt.boundary);
-	/* RFC 2046 section 5.1.1: delimiter lines "--boundary", the last
-	 * one "--boundary--". */
-	for (i = body; i < len; i = e) {
-		e = line_end(p, len, i);
-		l = line_len(p, i, e);
-		if (l < blen + 2 || p[i] != '-' || p[i + 1] != '-' ||
-		    memcmp(p + i + 2, pt.boundary, blen) != 0)
-			continue;
-		if (in) {
-			/* The CRLF before the delimiter belongs to it. */
-			size_t end = i;
-
-			if (end > start && p[end - 1] == '\n')
-				end--;
-			if (end > start && p[end - 1] == '\r')
-				end--;
-			nparts++;
-			snprintf(sub, sizeof(sub), "%s", name);
-			found += sk__mime_walk(c, sub, p + start, end - start,
-					       depth + 1);
-		}
-		if (l >= blen + 4 && p[i + 2 + blen] == '-' &&
-		    p[i + 3 + blen] == '-')
-			return found;
-		in = true;
-		start = e;
-	}
-	if (in && start < len) /* unterminated: take what is there */
-		found += sk__mime_walk(c, name, p + start, len - start,
-				       depth + 1);
+	parts_init(&it, p, len, body, pt.boundary);
+	while (next_part(&it, &ps, &pe))
+		found += sk__mime_walk(c, name, p + ps, pe - ps, depth + 1);
 	return found;
 }
 
@@ -752,8 +792,9 @@ sk_failure_parse(const void *msg, size_t len, struct sk_failure_report **out,
 	const uint8_t *p = msg;
 	struct sk_failure_report *f;
 	struct part pt;
-	size_t hlen, body, blen, i, e, l, start = 0;
-	bool in = false, have = false;
+	struct parts it;
+	size_t hlen, body, ps, pe;
+	bool have = false;
 	sk_status st = SK_OK;
 
 	*out = NULL;
@@ -768,33 +809,9 @@ sk_failure_parse(const void *msg, size_t len, struct sk_failure_report **out,
 	f = sk__calloc(1, sizeof(*f));
 	if (f == NULL)
 		return sk__err(err, SK_ENOMEM, "out of memory");
-	blen = strlen(pt.boundary);
-	/* RFC 2046 section 5.1.1 delimiters, as sk__mime_walk. */
-	for (i = body; i < len && st == SK_OK; i = e) {
-		e = line_end(p, len, i);
-		l = line_len(p, i, e);
-		if (l < blen + 2 || p[i] != '-' || p[i + 1] != '-' ||
-		    memcmp(p + i + 2, pt.boundary, blen) != 0)
-			continue;
-		if (in) {
-			size_t end = i;
-
-			if (end > start && p[end - 1] == '\n')
-				end--;
-			if (end > start && p[end - 1] == '\r')
-				end--;
-			st = arf_part(f, p + start, end - start, &have);
-		}
-		if (l >= blen + 4 && p[i + 2 + blen] == '-' &&
-		    p[i + 3 + blen] == '-') {
-			in = false;
-			break;
-		}
-		in = true;
-		start = e;
-	}
-	if (st == SK_OK && in && start < len)
-		st = arf_part(f, p + start, len - start, &have);
+	parts_init(&it, p, len, body, pt.boundary);
+	while (st == SK_OK && next_part(&it, &ps, &pe))
+		st = arf_part(f, p + ps, pe - ps, &have);
 	if (st == SK_ENOMEM) {
 		sk_failure_report_free(f);
 		return sk__err(err, SK_ENOMEM, "out of memory");

@@ -6,6 +6,7 @@
  *
  * Usage: test_report SAMPLES_DIR SAMPLES_TSV
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -403,6 +404,87 @@ record_fields(void)
 	       "left over from the first");
 }
 
+
+/* The multipart walk of a failure report (RFC 2046 section 5.1.1, RFC
+ * 6591): parts between delimiter lines, the CRLF before a delimiter not
+ * part of the part, nothing after the closing delimiter, an unterminated
+ * last part taken as it is. */
+static const char arf_head[] =
+    "From: reporter@rx.example\r\n"
+    "Content-Type: multipart/report; report-type=feedback-report;\r\n"
+    "\tboundary=\"B1\"\r\n"
+    "\r\n"
+    "This is a preamble.\r\n"
+    "--B1\r\n"
+    "Content-Type: text/plain\r\n"
+    "\r\n"
+    "A failure report.\r\n"
+    "--B1\r\n"
+    "Content-Type: message/feedback-report\r\n"
+    "\r\n"
+    "Feedback-Type: auth-failure\r\n"
+    "Version: 1\r\n"
+    "Auth-Failure: dmarc\r\n"
+    "Source-IP: 192.0.2.7\r\n"
+    "Reported-Domain: example.com\r\n"
+    "\r\n"
+    "--B1\r\n"
+    "Content-Type: text/rfc822-headers\r\n"
+    "\r\n"
+    "From: a@example.com\r\n"
+    "Subject: last part\r\n";
+
+static void
+failure_parts(void)
+{
+	static const char closed_tail[] =
+	    "--B1--\r\n"
+	    "--B1\r\n"
+	    "Content-Type: message/feedback-report\r\n"
+	    "\r\n"
+	    "Feedback-Type: abuse\r\n";
+	char msg[sizeof(arf_head) + sizeof(closed_tail)];
+	struct sk_failure_report *f = NULL;
+	struct sk_err err;
+	size_t n = strlen(arf_head);
+
+	memcpy(msg, arf_head, n);
+	memcpy(msg + n, closed_tail, sizeof(closed_tail));
+	memset(&err, 0, sizeof(err));
+	ok(sk_failure_parse(msg, strlen(msg), &f, &err) == SK_OK,
+	   "failure report with a closing delimiter parses");
+	if (f != NULL) {
+		is_str(f->feedback_type, "auth-failure",
+		       "fields from the second part, not the epilogue");
+		is_str(f->source_ip, "192.0.2.7", "Source-IP");
+		is_str(f->subject, "last part", "the last part's Subject");
+		ok(f->headers != NULL && strstr(f->headers, "--B1") == NULL,
+		   "no delimiter line inside the original headers");
+		sk_failure_report_free(f);
+	}
+	/* Closed before the original's headers: a part after the closing
+	 * delimiter (in the epilogue) is not read. */
+	n = strstr(arf_head, "--B1\r\nContent-Type: text/rfc822") - arf_head;
+	memcpy(msg, arf_head, n);
+	snprintf(msg + n, sizeof(msg) - n, "%s",
+		 "--B1--\r\n--B1\r\nContent-Type: text/rfc822-headers\r\n"
+		 "\r\nSubject: epilogue\r\n");
+	f = NULL;
+	ok(sk_failure_parse(msg, strlen(msg), &f, &err) == SK_OK &&
+	   f != NULL && f->subject[0] == '\0' && f->headers == NULL,
+	   "nothing read after the closing delimiter");
+	sk_failure_report_free(f);
+	n = strlen(arf_head);
+	f = NULL;
+	ok(sk_failure_parse(arf_head, n, &f, &err) == SK_OK,
+	   "failure report without a closing delimiter parses");
+	if (f != NULL) {
+		is_str(f->subject, "last part",
+		       "the unterminated last part is read");
+		sk_failure_report_free(f);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -413,5 +495,6 @@ main(int argc, char **argv)
 	record_fields();
 	bomb();
 	mail();
+	failure_parts();
 	return tap_done();
 }
