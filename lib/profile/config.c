@@ -508,11 +508,15 @@ get_selector(const struct setctx *sc, struct sk_org_domain *d,
 	return SK_OK;
 }
 
-/* Append list items to *arr (and their line to *lines when given). */
+/* A list item as stored (copied into the config's arena). */
+typedef char *(*item_norm_fn)(struct sk__cfg *cf, const char *s, size_t n);
+
+/* Append list items, each made by norm, to *arr (and their line to
+ * *lines when given). */
 static sk_status
 add_list(const struct setctx *sc, const char *v, size_t vlen,
 	 const char *const **arr, size_t *cnt, unsigned **lines,
-	 size_t *nlines, bool lower)
+	 size_t *nlines, item_norm_fn norm)
 {
 	struct sk__cfg *cf = sc->cf;
 	const char *pos = v, *s;
@@ -522,7 +526,7 @@ add_list(const struct setctx *sc, const char *v, size_t vlen,
 	char *copy;
 
 	while (sk__ini_list_next(&pos, v + vlen, &s, &n)) {
-		copy = lower ? name_norm(cf, s, n) : adup(cf, s, n);
+		copy = norm(cf, s, n);
 		if (copy == NULL)
 			return serr(sc, SK_ENOMEM, "no memory");
 		if (lines != NULL) {
@@ -577,37 +581,6 @@ fail:
 }
 
 static sk_status
-set_mx(const struct setctx *sc, struct sk_org_domain *d,
-       struct sk__cfg_domain_extra *x, const char *v, size_t vlen)
-{
-	struct sk__cfg *cf = sc->cf;
-	const char *pos = v, *s;
-	const char **slot;
-	unsigned *ls;
-	size_t n;
-	char *copy;
-
-	while (sk__ini_list_next(&pos, v + vlen, &s, &n)) {
-		copy = mx_norm(cf, s, n);
-		if (copy == NULL)
-			return serr(sc, SK_ENOMEM, "no memory");
-		ls = sk__arena_push(&cf->arena, &x->mx_lines, &x->nmx_lines,
-				    sizeof(*ls));
-		if (ls == NULL)
-			return serr(sc, SK_ENOMEM, "no memory");
-		*ls = sc->line;
-		slot = sk__arena_push(&cf->arena, (void *)&d->mx, &d->nmx,
-				      sizeof(*slot));
-		if (slot == NULL) {
-			x->nmx_lines--;
-			return serr(sc, SK_ENOMEM, "no memory");
-		}
-		*slot = copy;
-	}
-	return SK_OK;
-}
-
-static sk_status
 set_stage(const struct setctx *sc, const char *v, enum sk_dmarc_stage *out)
 {
 	if (strcmp(v, "none") == 0)
@@ -637,12 +610,13 @@ set_domain_key(const struct setctx *sc, size_t di, const char *v,
 	if (strcmp(key, "mail_servers") == 0)
 		return add_list(sc, v, vlen, &d->mail_servers,
 				&d->nmail_servers, &x->ms_lines,
-				&x->nms_lines, false);
+				&x->nms_lines, adup);
 	if (strcmp(key, "spf_includes") == 0)
 		return add_list(sc, v, vlen, &d->spf_includes,
-				&d->nspf_includes, NULL, NULL, true);
+				&d->nspf_includes, NULL, NULL, name_norm);
 	if (strcmp(key, "mx") == 0)
-		return set_mx(sc, d, x, v, vlen);
+		return add_list(sc, v, vlen, &d->mx, &d->nmx, &x->mx_lines,
+				&x->nmx_lines, mx_norm);
 	if (strcmp(key, "dkim_selectors") == 0) {
 		const char *pos = v, *s;
 		size_t n;
