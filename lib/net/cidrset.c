@@ -45,13 +45,6 @@ sk_cidrset_free(struct sk_cidrset *s)
 	sk__free(s);
 }
 
-const struct sk__rng *
-sk__cidrset_rngs(const struct sk_cidrset *s, size_t *n)
-{
-	*n = s->n;
-	return s->r;
-}
-
 static sk_status
 reserve(struct sk_cidrset *s, size_t more, struct sk_err *err)
 {

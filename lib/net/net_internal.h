@@ -88,9 +88,6 @@ void sk__range_rng(const struct sk_iprange *r, struct sk__rng *out);
 bool sk__rng_block(uint8_t af, struct sk__u128 pos, struct sk__u128 last,
 		   unsigned *prefix, struct sk__u128 *next);
 
-/* Read-only view of a set's stored ranges. */
-const struct sk__rng *sk__cidrset_rngs(const struct sk_cidrset *s,
-				       size_t *n);
 
 /*
  * Host names (domainset.c): sk__host_check() returns SIZE_MAX for a host
