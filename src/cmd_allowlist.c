@@ -674,6 +674,22 @@ count_items(const struct loaded *ld, bool domains)
 	return total;
 }
 
+/* The head of `diff --json`: what was compared and how much. */
+static json_t *
+diff_root(const struct loaded *ld, const char *path, const char *format,
+	  size_t nfound, size_t total)
+{
+	json_t *root = json_object();
+
+	cli_json_set_str(root, "profile", ld->p->id);
+	cli_json_set_str(root, "set", ld->set_name);
+	cli_json_set_str(root, "file", path);
+	cli_json_set_str(root, "format", format);
+	json_object_set_new(root, "entries", json_integer((json_int_t)nfound));
+	json_object_set_new(root, "items", json_integer((json_int_t)total));
+	return root;
+}
+
 /* `diff` of a proxy domain list (squid, pac, hosts). */
 static int
 diff_domains(const struct opts *o, enum sk_domain_rules_format df,
@@ -712,15 +728,7 @@ diff_domains(const struct opts *o, enum sk_domain_rules_format df,
 	}
 	total = count_items(ld, true);
 	if (o->json) {
-		root = json_object();
-		cli_json_set_str(root, "profile", ld->p->id);
-		cli_json_set_str(root, "set", ld->set_name);
-		cli_json_set_str(root, "file", path);
-		cli_json_set_str(root, "format", o->format);
-		json_object_set_new(root, "entries", json_integer(
-					    (json_int_t)nfound));
-		json_object_set_new(root, "items", json_integer(
-					    (json_int_t)total));
+		root = diff_root(ld, path, o->format, nfound, total);
 		jm = json_array();
 	}
 	for (i = 0; i < nmiss; i++) {
@@ -830,15 +838,7 @@ allowlist_diff(int argc, char **argv)
 	}
 	total = count_items(&ld, false);
 	if (o.json) {
-		root = json_object();
-		cli_json_set_str(root, "profile", ld.p->id);
-		cli_json_set_str(root, "set", ld.set_name);
-		cli_json_set_str(root, "file", path);
-		cli_json_set_str(root, "format", o.format);
-		json_object_set_new(root, "entries", json_integer(
-					    (json_int_t)nfound));
-		json_object_set_new(root, "items", json_integer(
-					    (json_int_t)total));
+		root = diff_root(&ld, path, o.format, nfound, total);
 		jm = json_array();
 	}
 	for (i = 0; i < nmiss; i++) {
