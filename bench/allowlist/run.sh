@@ -9,12 +9,8 @@
 # Report: bench/out/allowlist-<date>.md (and the JSON line on stdout).
 set -eu
 cd "$(dirname "$0")/../.."
-[ -f build/build.ninja ] || meson setup build >/dev/null
-out=$(ninja -C build src/senderkit libsenderkit_internal.a 2>&1) || {
-	printf '%s\n' "$out" | tail -n 30 >&2
-	echo "bench: building senderkit failed" >&2
-	exit 1
-}
+. bench/lib.sh
+bench_build src/senderkit libsenderkit_internal.a
 # Linked against the library archive the CLI uses (same objects as
 # libsenderkit.so), with its dependencies.
 # shellcheck disable=SC2046

@@ -9,12 +9,8 @@
 set -eu
 cd "$(dirname "$0")/../.."
 ./scripts/deps.sh
-[ -f build/build.ninja ] || meson setup build >/dev/null
-out=$(ninja -C build src/senderkit 2>&1) || {
-	printf '%s\n' "$out" | tail -n 30 >&2
-	echo "bench: building senderkit failed" >&2
-	exit 1
-}
+. bench/lib.sh
+bench_build src/senderkit
 mkdir -p bench/out
 AUDIT_BENCH_CMD="bench/audit/run.sh $*" \
     exec /usr/bin/python3 bench/audit/bench.py --senderkit build/src/senderkit \

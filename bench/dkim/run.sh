@@ -11,19 +11,11 @@
 set -eu
 cd "$(dirname "$0")/../.."
 ./scripts/deps.sh
-[ -f build/build.ninja ] || meson setup build >/dev/null
-out=$(ninja -C build src/senderkit 2>&1) || {
-	printf '%s\n' "$out" | tail -n 30 >&2
-	echo "bench: building senderkit failed" >&2
-	exit 1
-}
+. bench/lib.sh
+bench_build src/senderkit
 # The library-level benchmark: bench/dkim/bench_verify.c linked against
 # the shared library (not a meson target, not in the test suite).
-out=$(ninja -C build libsenderkit.so.0.1.0 2>&1) || {
-	printf '%s\n' "$out" | tail -n 30 >&2
-	echo "bench: building libsenderkit.so failed" >&2
-	exit 1
-}
+bench_build libsenderkit.so.0.1.0
 ${CC:-cc} -std=c17 -O2 -Wall -Wextra -D_GNU_SOURCE -Iinclude \
     bench/dkim/bench_verify.c -o build/bench_dkim_verify \
     -Lbuild -lsenderkit -Wl,-rpath,"$PWD/build"

@@ -27,12 +27,8 @@ if [ -n "$need" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need \
 	    >/dev/null || echo "bench: could not install$need" >&2
 fi
-[ -f build/build.ninja ] || meson setup build >/dev/null
-out=$(ninja -C build src/senderkit 2>&1) || {
-	printf '%s\n' "$out" | tail -n 30 >&2
-	echo "bench: building senderkit failed" >&2
-	exit 1
-}
+. bench/lib.sh
+bench_build src/senderkit
 mkdir -p bench/out
 REPORTS_BENCH_CMD="bench/reports/run.sh $*" \
     exec /usr/bin/python3 bench/reports/bench.py --senderkit build/src/senderkit \
