@@ -690,6 +690,26 @@ diff_root(const struct loaded *ld, const char *path, const char *format,
 	return root;
 }
 
+/* The end of `diff`: the JSON document (root with jm as "missing") or
+ * the summary line; the exit code. */
+static int
+diff_end(json_t *root, json_t *jm, const struct loaded *ld, const char *path,
+	 size_t nmiss, size_t total, size_t nfound)
+{
+	if (jm != NULL) {
+		json_object_set_new(root, "missing", jm);
+		cli_json_print(root, false);
+	} else if (nmiss == 0) {
+		printf("all %zu items of set %s allowed by %s (%zu entries "
+		       "read)\n", total, ld->set_name, path, nfound);
+	} else {
+		printf("%zu of %zu items of set %s not (fully) allowed by %s "
+		       "(%zu entries read)\n", nmiss, total, ld->set_name,
+		       path, nfound);
+	}
+	return nmiss > 0 ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
+}
+
 /* `diff` of a proxy domain list (squid, pac, hosts). */
 static int
 diff_domains(const struct opts *o, enum sk_domain_rules_format df,
@@ -752,19 +772,8 @@ diff_domains(const struct opts *o, enum sk_domain_rules_format df,
 		       m->list->source ? m->list->source : "?",
 		       m->list->as_of ? m->list->as_of : "?");
 	}
-	if (jm != NULL) {
-		json_object_set_new(root, "missing", jm);
-		cli_json_print(root, false);
-	} else if (nmiss == 0) {
-		printf("all %zu items of set %s allowed by %s (%zu entries "
-		       "read)\n", total, ld->set_name, path, nfound);
-	} else {
-		printf("%zu of %zu items of set %s not (fully) allowed by %s "
-		       "(%zu entries read)\n", nmiss, total, ld->set_name,
-		       path, nfound);
-	}
 	free(miss);
-	return nmiss > 0 ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
+	return diff_end(root, jm, ld, path, nmiss, total, nfound);
 }
 
 static int
@@ -878,21 +887,11 @@ allowlist_diff(int argc, char **argv)
 			       m->list->source ? m->list->source : "?",
 			       m->list->as_of ? m->list->as_of : "?");
 	}
-	if (jm != NULL) {
-		json_object_set_new(root, "missing", jm);
-		cli_json_print(root, false);
-	} else if (nmiss == 0) {
-		printf("all %zu items of set %s allowed by %s (%zu entries "
-		       "read)\n", total, ld.set_name, path, nfound);
-	} else {
-		printf("%zu of %zu items of set %s not (fully) allowed by %s "
-		       "(%zu entries read)\n", nmiss, total, ld.set_name,
-		       path, nfound);
-	}
 	free(miss);
 	sk_cidrset_free(have);
+	rc = diff_end(root, jm, &ld, path, nmiss, total, nfound);
 	unload(&ld);
-	return nmiss > 0 ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
+	return rc;
 }
 
 int
