@@ -61,25 +61,31 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The naive way: every block of every list, masked compare.  Returns the
- * number of blocks that hold the address (all of them are looked at, as
- * `check` reports every list holding an address). */
+/* The naive test of one block: same family, masked compare. */
+static inline bool
+naive_in(size_t i, const struct sk_ipaddr *a)
+{
+	int k, len;
+
+	if (blocks[i].af != a->af)
+		return false;
+	len = a->af == SK_AF_INET ? 4 : 16;
+	for (k = 0; k < len; k++)
+		if ((a->b[k] & blocks[i].mask[k]) != blocks[i].net[k])
+			return false;
+	return true;
+}
+
+/* The naive way: every block of every list.  Returns the number of
+ * blocks that hold the address (all of them are looked at, as `check`
+ * reports every list holding an address). */
 static size_t
 naive_all(const struct sk_ipaddr *a)
 {
 	size_t i, n = 0;
-	int k, len;
-	bool in;
 
-	for (i = 0; i < nblocks; i++) {
-		if (blocks[i].af != a->af)
-			continue;
-		len = a->af == SK_AF_INET ? 4 : 16;
-		in = true;
-		for (k = 0; k < len && in; k++)
-			in = (a->b[k] & blocks[i].mask[k]) == blocks[i].net[k];
-		n += in;
-	}
+	for (i = 0; i < nblocks; i++)
+		n += naive_in(i, a);
 	return n;
 }
 
@@ -88,19 +94,10 @@ static bool
 naive_first(const struct sk_ipaddr *a)
 {
 	size_t i;
-	int k, len;
-	bool in;
 
-	for (i = 0; i < nblocks; i++) {
-		if (blocks[i].af != a->af)
-			continue;
-		len = a->af == SK_AF_INET ? 4 : 16;
-		in = true;
-		for (k = 0; k < len && in; k++)
-			in = (a->b[k] & blocks[i].mask[k]) == blocks[i].net[k];
-		if (in)
+	for (i = 0; i < nblocks; i++)
+		if (naive_in(i, a))
 			return true;
-	}
 	return false;
 }
 
