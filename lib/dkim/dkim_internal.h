@@ -65,4 +65,19 @@ bool sk__dkim_qname_ok(const char *s, size_t *len, bool trailing);
  * valid while the record is. */
 EVP_PKEY *sk__dkim_key_pkey(const struct sk_dkim_key *key);
 
+/* rsa.c: rsa-sha256 verification for one RSA public key (RFC 8017
+ * section 8.2.2) with what can be made once kept: Montgomery form of n,
+ * a BN_CTX, the expected encoding.  One thread at a time. */
+struct sk__dkim_rsa;
+
+/* SK_ENOTSUP for a key left to EVP_PKEY_verify() (not RSA, n even or
+ * over 16384 bits, e over 64 bits or not below n, under 62 bytes). */
+sk_status sk__dkim_rsa_new(EVP_PKEY *pk, struct sk__dkim_rsa **out);
+void sk__dkim_rsa_free(struct sk__dkim_rsa *r);
+
+/* 1 when sig[0..siglen) is a signature of the SHA-256 `hash`, 0 when it
+ * is not, -1 when OpenSSL failed (memory). */
+int sk__dkim_rsa_verify(struct sk__dkim_rsa *r, const uint8_t *sig,
+			size_t siglen, const uint8_t hash[32]);
+
 #endif /* SK_DKIM_INTERNAL_H */

@@ -485,13 +485,16 @@ in_colon_list(const char *list, const char *want, bool star)
 /* Parsed key records are kept with the DNS answer they came from
  * (sk__dns_ext_set): the resolver caches the answer, so a batch of
  * messages signed with one key parses and decodes it once.  With the key
- * goes an RSA verification context prepared on first use (padding and
- * digest set once): each message then costs a SHA-256 and the public
- * operation, not a digest-verify set-up.  Answers belong to one resolver,
- * hence one thread (dns.h), so the context is never used concurrently. */
+ * goes its rsa-sha256 verifier made on first use (rsa.c; for the rare key
+ * it does not take, an EVP verification context with padding and digest
+ * set once): each message then costs a SHA-256 and the public operation,
+ * not a set-up.  Answers belong to one resolver, hence one thread
+ * (dns.h), so neither is ever used concurrently. */
 struct keyx {
 	struct sk_dkim_key *k;
-	EVP_PKEY_CTX *rsa_sha256;   /* NULL until an rsa-sha256 check */
+	struct sk__dkim_rsa *rsa;   /* NULL until an rsa-sha256 check */
+	bool rsa_tried;             /* rsa made, or the key left to EVP */
+	EVP_PKEY_CTX *rsa_sha256;   /* the EVP path's context */
 };
 
 static const char key_ext_tag = 'k';
@@ -501,6 +504,7 @@ keyx_free(struct keyx *x)
 {
 	if (x == NULL)
 		return;
+	sk__dkim_rsa_free(x->rsa);
 	EVP_PKEY_CTX_free(x->rsa_sha256);
 	sk_dkim_key_free(x->k);
 	sk__free(x);
@@ -520,7 +524,8 @@ key_release(struct keyx *x, bool owned)
 		keyx_free(x);
 }
 
-/* The reusable PKCS#1 v1.5 / SHA-256 verification context of a key. */
+/* The reusable PKCS#1 v1.5 / SHA-256 verification context of a key that
+ * rsa.c leaves to EVP. */
 static sk_status
 rsa_ctx(struct keyx *x, EVP_PKEY *pk, EVP_PKEY_CTX **out)
 {
@@ -571,6 +576,18 @@ check_sig(const struct sk__dkim_sig *g, const EVP_MD *dg, EVP_MD_CTX *hc,
 		/* 3.7: RSASSA-PKCS1-v1_5 over the SHA-256 of the data. */
 		if (!sha256_with(hc, dg, data, len, hash))
 			return SK_ECRYPTO;
+		if (!x->rsa_tried) {
+			st = sk__dkim_rsa_new(pk, &x->rsa);
+			if (st == SK_ENOMEM)
+				return st;
+			x->rsa_tried = true;
+		}
+		if (x->rsa != NULL) {
+			rc = sk__dkim_rsa_verify(x->rsa, g->b, g->blen, hash);
+			if (rc < 0)
+				return SK_ECRYPTO;
+			return rc == 1 ? 0 : 1;
+		}
 		st = rsa_ctx(x, pk, &pc);
 		if (st != SK_OK)
 			return st;
@@ -655,13 +672,12 @@ check_key(struct sk_dkim_verify *v, struct vsig *s, struct keyx **out,
 			       "key record at %s: %s", a->qname, e.msg);
 			return SK_OK;
 		}
-		x = sk__malloc(sizeof(*x));
+		x = sk__calloc(1, sizeof(*x));
 		if (x == NULL) {
 			sk_dkim_key_free(k);
 			return SK_ENOMEM;
 		}
 		x->k = k;
-		x->rsa_sha256 = NULL;
 		*owned = !sk__dns_ext_set(a, &key_ext_tag, x, key_ext_free);
 	}
 	s->res.key_bits = k->bits;

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <senderkit/dkim.h>
 #include "dkim/sigcanon.h"
@@ -305,19 +307,15 @@ struct key {
 	char record[2048];
 };
 
+/* k's signer and record from pk (freed). */
 static int
-make_key(struct key *k, int type, unsigned bits)
+key_from_pkey(struct key *k, int type, EVP_PKEY *pk)
 {
-	EVP_PKEY *pk;
 	BIO *bio;
 	char *pem;
 	long pl;
 	sk_status st;
 
-	if (type == SK_DKIM_KEY_RSA)
-		pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
-	else
-		pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	if (pk == NULL)
 		return -1;
 	bio = BIO_new(BIO_s_mem());
@@ -347,6 +345,36 @@ make_key(struct key *k, int type, unsigned bits)
 	}
 	EVP_PKEY_free(pk);
 	return st == SK_OK ? 0 : -1;
+}
+
+static int
+make_key(struct key *k, int type, unsigned bits)
+{
+	if (type == SK_DKIM_KEY_RSA)
+		return key_from_pkey(k, type, EVP_PKEY_Q_keygen(NULL, NULL,
+								"RSA",
+								(size_t)bits));
+	return key_from_pkey(k, type, EVP_PKEY_Q_keygen(NULL, NULL,
+							"ED25519"));
+}
+
+/* An RSA key with public exponent e (decimal). */
+static int
+make_key_e(struct key *k, unsigned bits, const char *e)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *pk = NULL;
+	BIGNUM *bn = NULL;
+
+	if (c == NULL || EVP_PKEY_keygen_init(c) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(c, (int)bits) != 1 ||
+	    BN_dec2bn(&bn, e) == 0 ||
+	    EVP_PKEY_CTX_set1_rsa_keygen_pubexp(c, bn) != 1 ||
+	    EVP_PKEY_keygen(c, &pk) != 1)
+		pk = NULL;
+	BN_free(bn);
+	EVP_PKEY_CTX_free(c);
+	return key_from_pkey(k, SK_DKIM_KEY_RSA, pk);
 }
 
 static const char base_msg[] =
@@ -428,6 +456,60 @@ round_trip(struct sk_resolver *r, const struct key *k,
 	return why;
 }
 
+/* One resolver, one cached key and the verifier kept with it (rsa.c,
+ * or EVP's for a key rsa.c leaves to it): a tampered message between two
+ * good ones fails alone. */
+static void
+reuse(struct sk_resolver *r, const struct key *k, const char *sel,
+      const char *label)
+{
+	struct sk_dkim_sign_opts o = { .domain = "example.com",
+				       .selector = sel, .timestamp = NOW };
+	char *h = sign(k, &o, base_msg, strlen(base_msg), 0), *sm;
+	const char *want[3] = { "ok", "signature-mismatch", "ok" };
+	struct sk_dkim_verify *v;
+	char *subj;
+	size_t len;
+	int n;
+
+	for (n = 0; h != NULL && n < 3; n++) {
+		sm = signed_msg(h, base_msg, &len);
+		subj = strstr(sm, "dinner");
+		if (n == 1 && subj != NULL)
+			subj[0] = 'D'; /* a signed header changed */
+		v = verify(r, sm, len, 0, NULL);
+		is_str(reason(v, 0), want[n], "%s: reused key, message %d",
+		       label, n + 1);
+		sk_dkim_verify_free(v);
+		free(sm);
+	}
+	ok(h != NULL, "%s: signed for the reuse test", label);
+	free(h);
+}
+
+/* Exponents: 3 (rsa.c), and 2^65 + 3 (left to EVP_PKEY_verify). */
+static void
+test_exponents(void)
+{
+	struct key e3, big;
+	struct sk_resolver *r;
+
+	if (make_key_e(&e3, 2048, "3") != 0 ||
+	    make_key_e(&big, 1024, "36893488147419103235") != 0) {
+		ok(0, "key generation with e = 3 and e = 2^65 + 3");
+		return;
+	}
+	if (sk_resolver_new_script(&r, NULL) != SK_OK)
+		return;
+	add_key(r, "e3._domainkey.example.com", e3.record);
+	add_key(r, "big._domainkey.example.com", big.record);
+	reuse(r, &e3, "e3", "e=3");
+	reuse(r, &big, "big", "e=2^65+3");
+	sk_resolver_free(r);
+	sk_dkim_signer_free(e3.signer);
+	sk_dkim_signer_free(big.signer);
+}
+
 static void
 test_round_trips(void)
 {
@@ -470,34 +552,7 @@ test_round_trips(void)
 			       sk_dkim_canon_str(bc));
 		}
 	}
-	{
-		/* One resolver, one cached key and its reused verification
-		 * context: a tampered message between two good ones fails
-		 * alone. */
-		struct sk_dkim_sign_opts o = { .domain = "example.com",
-					       .selector = "rsa",
-					       .timestamp = NOW };
-		char *h = sign(&rsa, &o, base_msg, strlen(base_msg), 0), *sm;
-		const char *want[3] = { "ok", "signature-mismatch", "ok" };
-		struct sk_dkim_verify *v;
-		char *subj;
-		size_t len;
-		int n;
-
-		for (n = 0; h != NULL && n < 3; n++) {
-			sm = signed_msg(h, base_msg, &len);
-			subj = strstr(sm, "dinner");
-			if (n == 1 && subj != NULL)
-				subj[0] = 'D'; /* a signed header changed */
-			v = verify(r, sm, len, 0, NULL);
-			is_str(reason(v, 0), want[n], "reused key, message %d",
-			       n + 1);
-			sk_dkim_verify_free(v);
-			free(sm);
-		}
-		ok(h != NULL, "signed for the reuse test");
-		free(h);
-	}
+	reuse(r, &rsa, "rsa", "rsa-2048");
 	{
 		struct sk_dkim_sign_opts o = { .domain = "example.com",
 					       .selector = "rsa",
@@ -1213,6 +1268,7 @@ main(void)
 	test_reset();
 	test_dkimpy();
 	test_round_trips();
+	test_exponents();
 	test_sig_fields();
 	test_sig_values();
 	test_h17_names_lists();
