@@ -440,10 +440,14 @@ def main():
                      "per 1 MB." % (sha_line, sha4, sha4 * 256))
         if rsa_us:
             lines.append("A 4 KB message needs one RSA verification plus "
-                         "~4 KB of SHA-256: %.1f us, i.e. at most %.0f "
-                         "messages/s on one core before any parsing "
-                         "(%.2f of the rsa2048 figure).  A 1 MB message: "
-                         "%.0f us, at most %.0f messages/s."
+                         "~4 KB of SHA-256: at openssl speed's cost per "
+                         "verification %.1f us, i.e. %.0f messages/s on "
+                         "one core before any parsing (%.2f of the rsa2048 "
+                         "figure); the library's own public operation "
+                         "(lib/dkim/rsa.c: 18 Montgomery products, no "
+                         "conversions, no allocation) is cheaper than "
+                         "openssl speed's, so it can pass that figure.  A "
+                         "1 MB message: %.0f us, %.0f messages/s."
                          % (rsa_us + sha4, 1e6 / (rsa_us + sha4),
                             rsa_us / (rsa_us + sha4), rsa_us + 256 * sha4,
                             1e6 / (rsa_us + 256 * sha4)))
