@@ -1,7 +1,8 @@
 /*
  * fuzz/fuzz_dkim_rsa.c - lib/dkim/rsa.c, the rsa-sha256 verifier (RFC
- * 8017 section 8.2.2), against OpenSSL's EVP_PKEY_verify() on the same
- * input: both must give the same answer.  The first byte picks what the
+ * 8017 section 8.2.2) in both its ways of computing s^e mod n, against
+ * OpenSSL's EVP_PKEY_verify() on the same input: all three must give the
+ * same answer.  The first byte picks what the
  * rest is:
  *   0  a signature (any length) and, first, the 32-byte hash;
  *   1  the block the signature decrypts to (em[0] forced to 0 so that it
@@ -28,7 +29,7 @@
 struct fkey {
 	EVP_PKEY *priv, *pub;
 	EVP_PKEY_CTX *verify, *raw;
-	struct sk__dkim_rsa *rsa;
+	struct sk__dkim_rsa *rsa, *rsa_c; /* textbook way, short way */
 };
 
 static struct fkey keys[2];
@@ -63,6 +64,9 @@ make(struct fkey *f, unsigned long e_val)
 	CHECK(f->raw != NULL && EVP_PKEY_decrypt_init(f->raw) == 1 &&
 	      EVP_PKEY_CTX_set_rsa_padding(f->raw, RSA_NO_PADDING) == 1);
 	CHECK(sk__dkim_rsa_new(f->pub, &f->rsa) == SK_OK);
+	CHECK(sk__dkim_rsa_new(f->pub, &f->rsa_c) == SK_OK);
+	sk__dkim_rsa_c_after(f->rsa, 0);
+	sk__dkim_rsa_c_after(f->rsa_c, 1);
 }
 
 /* Both verifiers; the answer they agree on. */
@@ -70,9 +74,10 @@ static int
 both(struct fkey *f, const uint8_t *sig, size_t len, const uint8_t *hash)
 {
 	int fast = sk__dkim_rsa_verify(f->rsa, sig, len, hash);
+	int fast_c = sk__dkim_rsa_verify(f->rsa_c, sig, len, hash);
 	int ref = EVP_PKEY_verify(f->verify, sig, len, hash, 32) == 1;
 
-	CHECK(fast == ref);
+	CHECK(fast == ref && fast_c == ref);
 	return fast;
 }
 

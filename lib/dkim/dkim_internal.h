@@ -75,6 +75,10 @@ struct sk__dkim_rsa;
 sk_status sk__dkim_rsa_new(EVP_PKEY *pk, struct sk__dkim_rsa **out);
 void sk__dkim_rsa_free(struct sk__dkim_rsa *r);
 
+/* From the use-th verification on, the short way of rsa.c's pow_e()
+ * (0: never; 1: from the first).  For tests; the default is 16. */
+void sk__dkim_rsa_c_after(struct sk__dkim_rsa *r, unsigned use);
+
 /* 1 when sig[0..siglen) is a signature of the SHA-256 `hash`, 0 when it
  * is not, -1 when OpenSSL failed (memory). */
 int sk__dkim_rsa_verify(struct sk__dkim_rsa *r, const uint8_t *sig,

@@ -156,24 +156,28 @@ encode(uint8_t *em, size_t k, uint8_t bt, const uint8_t *di, size_t dl,
 	fill(em + k - tl, tl);
 }
 
+/* rsa.c's two ways (textbook Montgomery exponentiation, and the ladder
+ * on s with the per-key constant) each in a verifier of its own. */
 struct key {
 	const char *label;
 	EVP_PKEY *priv, *pub;
-	struct sk__dkim_rsa *rsa;
+	struct sk__dkim_rsa *rsa, *rsa_c;
 	size_t k;
 };
 
-/* Both verifiers on sig, and the answer they must give. */
+/* The three verifiers on sig, and the answer they must give. */
 static void
 agree(const struct key *ky, const char *what, const uint8_t *sig,
       size_t len, const uint8_t hash[32], int want)
 {
 	int fast = sk__dkim_rsa_verify(ky->rsa, sig, len, hash);
+	int fast_c = sk__dkim_rsa_verify(ky->rsa_c, sig, len, hash);
 	int ref = evp_verify(ky->pub, sig, len, hash);
 
-	if (!tap__ok(fast == want && ref == want, __FILE__, __LINE__, what))
-		printf("#   %s: rsa.c %d, EVP %d, expected %d\n", ky->label,
-		       fast, ref, want);
+	if (!tap__ok(fast == want && fast_c == want && ref == want,
+		     __FILE__, __LINE__, what))
+		printf("#   %s: rsa.c %d and %d, EVP %d, expected %d\n",
+		       ky->label, fast, fast_c, ref, want);
 }
 
 /* em signed raw (em^d mod n), checked by both verifiers. */
@@ -330,21 +334,28 @@ load(struct key *ky, const char *label, unsigned bits, const char *e)
 	ky->label = label;
 	ky->priv = test_rsa_keygen(bits, e);
 	ky->pub = ky->priv != NULL ? public_of(ky->priv) : NULL;
-	ky->rsa = NULL;
+	ky->rsa = ky->rsa_c = NULL;
 	if (ky->pub == NULL) {
 		ok(0, "%s: key generation", label);
 		return false;
 	}
 	ky->k = (size_t)EVP_PKEY_get_size(ky->pub);
 	st = sk__dkim_rsa_new(ky->pub, &ky->rsa);
+	if (st == SK_OK)
+		st = sk__dkim_rsa_new(ky->pub, &ky->rsa_c);
 	is_int(st, SK_OK, "%s: the verifier takes the key", label);
-	return st == SK_OK;
+	if (st != SK_OK)
+		return false;
+	sk__dkim_rsa_c_after(ky->rsa, 0);
+	sk__dkim_rsa_c_after(ky->rsa_c, 1);
+	return true;
 }
 
 static void
 unload(struct key *ky)
 {
 	sk__dkim_rsa_free(ky->rsa);
+	sk__dkim_rsa_free(ky->rsa_c);
 	EVP_PKEY_free(ky->pub);
 	EVP_PKEY_free(ky->priv);
 }
@@ -375,6 +386,37 @@ test_keys(void)
 		}
 		unload(&ky);
 	}
+}
+
+/* The default: the textbook way, then the short way from the 16th use
+ * on, both giving the same answers. */
+static void
+test_switch(void)
+{
+	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	struct sk__dkim_rsa *r = NULL;
+	uint8_t hash[32], sig[1024];
+	size_t len = 0;
+	int good = 0, bad = 0;
+
+	fill(hash, sizeof(hash));
+	if (pk != NULL)
+		len = pkcs1_sign(pk, hash, sig, sizeof(sig));
+	if (len == 0 || sk__dkim_rsa_new(pk, &r) != SK_OK) {
+		ok(0, "switch: key and signature");
+		EVP_PKEY_free(pk);
+		return;
+	}
+	for (int i = 0; i < 40; i++) {
+		good += sk__dkim_rsa_verify(r, sig, len, hash) == 1;
+		hash[i % 32] ^= 1;
+		bad += sk__dkim_rsa_verify(r, sig, len, hash) == 0;
+		hash[i % 32] ^= 1;
+	}
+	is_int(good, 40, "switch: the good signature 40 times");
+	is_int(bad, 40, "switch: a changed hash 40 times");
+	sk__dkim_rsa_free(r);
+	EVP_PKEY_free(pk);
 }
 
 /* Keys left to EVP_PKEY_verify(). */
@@ -411,6 +453,7 @@ main(void)
 {
 	tap_plan_unknown();
 	test_keys();
+	test_switch();
 	test_not_taken();
 	return tap_done();
 }
