@@ -205,6 +205,19 @@ org_base(struct org *o, unsigned skip)
 		txt(o, "mktomail.com", MKTO_SPF);
 }
 
+/* org_base(skip) with a branded return-path, bounce.acme.example, whose
+ * MX is Marketo's bounce host (trusted IP mode) and whose SPF is spf. */
+static void
+branded_rp(struct org *o, unsigned skip, const char *spf)
+{
+	org_base(o, skip);
+	conf_add(o, "return_path = bounce.acme.example\n");
+	conf_replace(o, "monthly_volume = 40000", "ip_mode = trusted");
+	dns(o, "bounce.acme.example", SK_DNS_MX, "10 rp.mktomail.com.");
+	dns(o, "rp.mktomail.com", SK_DNS_A, "192.0.2.99");
+	txt(o, "bounce.acme.example", spf);
+}
+
 struct result {
 	struct sk_audit *a;
 	sk_status st;
@@ -685,12 +698,7 @@ test_return_path(void)
 	const struct sk_check *c;
 
 	/* Branded return-path on trusted IPs, correct: SPF aligns. */
-	org_base(&o, 0);
-	conf_add(&o, "return_path = bounce.acme.example\n");
-	conf_replace(&o, "monthly_volume = 40000", "ip_mode = trusted");
-	dns(&o, "bounce.acme.example", SK_DNS_MX, "10 rp.mktomail.com.");
-	dns(&o, "rp.mktomail.com", SK_DNS_A, "192.0.2.99");
-	txt(&o, "bounce.acme.example", "v=spf1 include:mktomail.com -all");
+	branded_rp(&o, 0, "v=spf1 include:mktomail.com -all");
 	expect_fails(&o, &res, UNNEEDED, "branded return-path");
 	c = find(res.a, "dmarc-forecast", "acme.example");
 	ok(c != NULL && c->status == SK_CHECK_PASS &&
@@ -703,12 +711,7 @@ test_return_path(void)
 	done(&o, &res);
 
 	/* No include on the return-path: an error, and the blocks fail. */
-	org_base(&o, 0);
-	conf_add(&o, "return_path = bounce.acme.example\n");
-	conf_replace(&o, "monthly_volume = 40000", "ip_mode = trusted");
-	dns(&o, "bounce.acme.example", SK_DNS_MX, "10 rp.mktomail.com.");
-	dns(&o, "rp.mktomail.com", SK_DNS_A, "192.0.2.99");
-	txt(&o, "bounce.acme.example", "v=spf1 ip4:192.0.2.10 -all");
+	branded_rp(&o, 0, "v=spf1 ip4:192.0.2.10 -all");
 	expect_fails(&o, &res, "return-path-spf:error " UNNEEDED
 		     " spf-sending-ip:error", "return-path without include");
 	c = find(res.a, "return-path-spf", "bounce.acme.example");
@@ -732,12 +735,7 @@ test_return_path(void)
 	done(&o, &res);
 
 	/* Forecast through SPF alone: no DKIM selector, branded path. */
-	org_base(&o, B_NO_SELCONF);
-	conf_add(&o, "return_path = bounce.acme.example\n");
-	conf_replace(&o, "monthly_volume = 40000", "ip_mode = trusted");
-	dns(&o, "bounce.acme.example", SK_DNS_MX, "10 rp.mktomail.com.");
-	dns(&o, "rp.mktomail.com", SK_DNS_A, "192.0.2.99");
-	txt(&o, "bounce.acme.example", "v=spf1 include:mktomail.com -all");
+	branded_rp(&o, B_NO_SELCONF, "v=spf1 include:mktomail.com -all");
 	expect_fails(&o, &res, "dkim-no-selector:error " UNNEEDED,
 		     "no DKIM, branded return-path");
 	c = find(res.a, "dmarc-forecast", "acme.example");
@@ -900,12 +898,7 @@ test_dmarc(void)
 	done(&o, &res);
 
 	/* A branded return-path relies on SPF alignment: an error. */
-	org_base(&o, B_NO_DMARC);
-	conf_add(&o, "return_path = bounce.acme.example\n");
-	conf_replace(&o, "monthly_volume = 40000", "ip_mode = trusted");
-	dns(&o, "bounce.acme.example", SK_DNS_MX, "10 rp.mktomail.com.");
-	dns(&o, "rp.mktomail.com", SK_DNS_A, "192.0.2.99");
-	txt(&o, "bounce.acme.example", "v=spf1 include:mktomail.com -all");
+	branded_rp(&o, B_NO_DMARC, "v=spf1 include:mktomail.com -all");
 	txt(&o, "_dmarc.acme.example", "v=DMARC1; p=none; aspf=s; "
 	    "rua=mailto:dmarc@acme.example");
 	run(&o, &res);
