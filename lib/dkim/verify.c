@@ -493,8 +493,7 @@ in_colon_list(const char *list, const char *want, bool star)
 struct keyx {
 	struct sk_dkim_key *k;
 	struct sk__dkim_rsa *rsa;   /* NULL until an rsa-sha256 check */
-	bool rsa_tried;             /* rsa made, or the key left to EVP */
-	EVP_PKEY_CTX *rsa_sha256;   /* the EVP path's context */
+	EVP_PKEY_CTX *rsa_sha256;   /* instead, for a key rsa.c leaves */
 };
 
 static const char key_ext_tag = 'k';
@@ -576,12 +575,10 @@ check_sig(const struct sk__dkim_sig *g, const EVP_MD *dg, EVP_MD_CTX *hc,
 		/* 3.7: RSASSA-PKCS1-v1_5 over the SHA-256 of the data. */
 		if (!sha256_with(hc, dg, data, len, hash))
 			return SK_ECRYPTO;
-		if (!x->rsa_tried) {
-			st = sk__dkim_rsa_new(pk, &x->rsa);
-			if (st == SK_ENOMEM)
-				return st;
-			x->rsa_tried = true;
-		}
+		/* Neither made yet: rsa.c first, EVP for what it leaves. */
+		if (x->rsa == NULL && x->rsa_sha256 == NULL &&
+		    sk__dkim_rsa_new(pk, &x->rsa) == SK_ENOMEM)
+			return SK_ENOMEM;
 		if (x->rsa != NULL) {
 			rc = sk__dkim_rsa_verify(x->rsa, g->b, g->blen, hash);
 			if (rc < 0)
