@@ -17,12 +17,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
-#include <openssl/x509.h>
 #include "dkim/dkim_internal.h"
 #include "fuzz.h"
+#include "../tests/unit/rsakey.h"
 
 #define K 128
 
@@ -35,26 +34,11 @@ struct fkey {
 static struct fkey keys[2];
 
 static void
-make(struct fkey *f, unsigned long e_val)
+make(struct fkey *f, const char *e_dec)
 {
-	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-	BIGNUM *e = BN_new();
-	unsigned char *der = NULL;
-	const unsigned char *p;
-	int n;
-
-	CHECK(c != NULL && e != NULL && BN_set_word(e, e_val) == 1);
-	CHECK(EVP_PKEY_keygen_init(c) == 1 &&
-	      EVP_PKEY_CTX_set_rsa_keygen_bits(c, K * 8) == 1 &&
-	      EVP_PKEY_CTX_set1_rsa_keygen_pubexp(c, e) == 1 &&
-	      EVP_PKEY_keygen(c, &f->priv) == 1);
-	EVP_PKEY_CTX_free(c);
-	BN_free(e);
-	n = i2d_PUBKEY(f->priv, &der);
-	CHECK(n > 0);
-	p = der;
-	f->pub = d2i_PUBKEY(NULL, &p, n);
-	OPENSSL_free(der);
+	f->priv = test_rsa_keygen(K * 8, e_dec);
+	CHECK(f->priv != NULL);
+	f->pub = test_rsa_public(f->priv);
 	CHECK(f->pub != NULL);
 	f->verify = EVP_PKEY_CTX_new(f->pub, NULL);
 	CHECK(f->verify != NULL && EVP_PKEY_verify_init(f->verify) == 1 &&
@@ -69,7 +53,7 @@ make(struct fkey *f, unsigned long e_val)
 	sk__dkim_rsa_c_after(f->rsa_c, 1);
 }
 
-/* Both verifiers; the answer they agree on. */
+/* The three verifiers; the answer they agree on. */
 static int
 both(struct fkey *f, const uint8_t *sig, size_t len, const uint8_t *hash)
 {
@@ -104,8 +88,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool changed = false;
 
 	if (keys[0].rsa == NULL) {
-		make(&keys[0], 65537);
-		make(&keys[1], 3);
+		make(&keys[0], "65537");
+		make(&keys[1], "3");
 	}
 	if (size < 2)
 		return 0;

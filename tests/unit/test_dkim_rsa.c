@@ -17,7 +17,6 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
-#include <openssl/x509.h>
 #include "dkim/dkim_internal.h"
 #include "rng.h"
 #include "rsakey.h"
@@ -30,23 +29,6 @@ fill(uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		p[i] = (uint8_t)test_rng_next(&seed);
-}
-
-/* The public half alone, as a key record gives it. */
-static EVP_PKEY *
-public_of(EVP_PKEY *pk)
-{
-	unsigned char *der = NULL;
-	const unsigned char *p;
-	int n = i2d_PUBKEY(pk, &der);
-	EVP_PKEY *pub;
-
-	if (n <= 0)
-		return NULL;
-	p = der;
-	pub = d2i_PUBKEY(NULL, &p, n);
-	OPENSSL_free(der);
-	return pub;
 }
 
 /* An RSA public key with a random n of `bits` bits (odd or even) and e. */
@@ -333,7 +315,7 @@ load(struct key *ky, const char *label, unsigned bits, const char *e)
 
 	ky->label = label;
 	ky->priv = test_rsa_keygen(bits, e);
-	ky->pub = ky->priv != NULL ? public_of(ky->priv) : NULL;
+	ky->pub = ky->priv != NULL ? test_rsa_public(ky->priv) : NULL;
 	ky->rsa = ky->rsa_c = NULL;
 	if (ky->pub == NULL) {
 		ok(0, "%s: key generation", label);
