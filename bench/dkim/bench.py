@@ -53,6 +53,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -265,12 +266,6 @@ def paired(bv, server, d, pairs, seconds):
     return out
 
 
-def median(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
-
-
 def openssl_sha256_4k():
     """Bytes per second of SHA-256 over 4096-byte buffers, and the line."""
     p = subprocess.run(["openssl", "speed", "-seconds", "2", "-evp",
@@ -476,7 +471,7 @@ def main():
         lines.append("- %s: %s" % (tool, "; ".join(parts)))
     if pairs:
         ratios = [lib / o for o, lib in pairs]
-        m = median(ratios)
+        m = statistics.median(ratios)
         lines.append("")
         lines.append("The target's measure, library sync on the cold 4 KB "
                      "set against `openssl speed -seconds %d rsa2048`, %d "
@@ -485,8 +480,8 @@ def main():
                      "%.3f)."
                      % (a.pair_seconds, len(pairs), m,
                         "met" if m >= 0.8 else "NOT met",
-                        median([lib for _, lib in pairs]) /
-                        median([o for o, _ in pairs]), min(ratios),
+                        statistics.median([lib for _, lib in pairs]) /
+                        statistics.median([o for o, _ in pairs]), min(ratios),
                         max(ratios)))
         lines.append("")
         lines.append("| pair | openssl verify/s | library messages/CPU-s "
